@@ -19,9 +19,12 @@ public static class SupportedOps
         "Exp",
         "Gather",
         "GlobalAveragePool",
+        "Greater",
         "GridSample",
         "InstanceNormalization",
+        "MaxPool",
         "Mul",
+        "Or",
         "Relu",
         "Reshape",
         "Resize",
@@ -31,6 +34,7 @@ public static class SupportedOps
         "Sqrt",
         "Sub",
         "Transpose",
+        "Where",
     ];
 
     private static readonly HashSet<string> Set = new(All, StringComparer.Ordinal);
