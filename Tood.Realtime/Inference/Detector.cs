@@ -21,7 +21,16 @@ public sealed class Detector : IDisposable
 
     internal InferenceEngine Engine => _engine;
 
-    private Detector(InferenceEngine engine, DetectorOptions options) { _engine = engine; Options = options; }
+    private DecodeOptions _decode;
+
+    private Detector(InferenceEngine engine, DetectorOptions options) { _engine = engine; Options = options; _decode = options.Decode; }
+
+    /// <summary>Thresholds used by the next decode (e.g. set a class filter once the class names are known).</summary>
+    public DecodeOptions DecodeOptions
+    {
+        get => _decode;
+        set { value.Validate(); _decode = value; }
+    }
 
     /// <exception cref="FileNotFoundException">the model file does not exist.</exception>
     /// <exception cref="ModelContractException">not an ONNX file, no Tood metadata, or wrong input/outputs.</exception>
@@ -63,7 +72,7 @@ public sealed class Detector : IDisposable
     }
 
     internal void Decode(InferenceSlot slot, int image, Letterbox letterbox, int srcWidth, int srcHeight, ICollection<Detection> output) =>
-        _decoders.Value!.Decode(slot.Boxes(image), slot.Scores(image), Model.NumClasses, _engine.LevelSizes, Options.Decode,
+        _decoders.Value!.Decode(slot.Boxes(image), slot.Scores(image), Model.NumClasses, _engine.LevelSizes, _decode,
             letterbox, srcWidth, srcHeight, Model.ClassNames, output);
 
     public void Dispose()
