@@ -53,6 +53,7 @@ public sealed class JsonlSink : IFrameSink
     {
         if (_done) return;
         _done = true;
+        _json.Dispose();
         _stream.Dispose();
         _file.Commit();
     }
@@ -61,13 +62,10 @@ public sealed class JsonlSink : IFrameSink
     {
         if (_done) return;
         _done = true;
+        _json.Dispose();
         _stream.Dispose();
         _file.Delete();
     }
 
-    public void Dispose()
-    {
-        Complete();
-        _json.Dispose();
-    }
+    public void Dispose() => Complete();
 }

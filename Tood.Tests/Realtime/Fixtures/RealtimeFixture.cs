@@ -1,0 +1,42 @@
+using Xunit;
+
+namespace Tood.Tests.Realtime.Fixtures;
+
+/// <summary>
+/// Shared files for the realtime tests: a contract-honouring ONNX model (<see cref="ContractModelBuilder"/>),
+/// its broken variants, and a 48-frame 320×240 test video. Created once per test collection in a temp dir.
+/// </summary>
+public sealed class RealtimeFixture : IDisposable
+{
+    public string Dir { get; } = Directory.CreateTempSubdirectory("tood-live-tests-").FullName;
+    public string Model { get; }
+    public string ModelNoMetadata { get; }
+    public string ModelWrongInput { get; }
+    public string Video { get; }
+    public const int VideoFrames = 48, VideoWidth = 320, VideoHeight = 240;
+
+    public RealtimeFixture()
+    {
+        Model = Path.Combine(Dir, "colour.onnx");
+        ContractModelBuilder.Write(Model);
+        ModelNoMetadata = Path.Combine(Dir, "nometa.onnx");
+        ContractModelBuilder.Write(ModelNoMetadata, variant: ContractModelBuilder.Variant.NoMetadata);
+        ModelWrongInput = Path.Combine(Dir, "nchw.onnx");
+        ContractModelBuilder.Write(ModelWrongInput, variant: ContractModelBuilder.Variant.FloatNchwInput);
+        Video = Path.Combine(Dir, "clip.mp4");
+        TestVideo.Write(Video, VideoFrames, VideoWidth, VideoHeight);
+    }
+
+    public string PathFor(string name) => Path.Combine(Dir, name);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class RealtimeCollection : ICollectionFixture<RealtimeFixture>
+{
+    public const string Name = "realtime";
+}
