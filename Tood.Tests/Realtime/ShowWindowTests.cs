@@ -24,7 +24,7 @@ public class ShowWindowTests(RealtimeFixture fx)
         xvfb.Export();
         Assert.Equal(0, xvfb.Screenshot().NonBlack); // black root window before
         var video = fx.PathFor("long.mp4");
-        TestVideo.Write(video, frames: 150);
+        TestVideo.Write(video, frames: 90);
         using var det = Detector.Load(fx.Model, new DetectorOptions { Device = DeviceSpec.Cpu });
         var run = new VideoPipeline(det, new VideoPipelineOptions { Source = video, Show = true }).RunAsync();
         (int NonBlack, int Colours) best = (0, 0);
@@ -32,12 +32,13 @@ public class ShowWindowTests(RealtimeFixture fx)
         {
             var shot = xvfb.Screenshot();
             if (shot.NonBlack > best.NonBlack) best = shot;
-            await Task.Delay(30);
+            await Task.Delay(50);
         }
         var summary = await run;
-        Assert.Equal(150, summary.Frames);
+        Assert.Equal(90, summary.Frames);
         // The window shows the 320×240 frame: dark background, three coloured boxes, labels and the status line.
-        Assert.True(best.NonBlack > 320 * 240 / 2, $"screen mostly black: {best}");
+        Assert.True(best.NonBlack > 320 * 240 / 8,  // samples: a quarter of the pixels; the frame covers 320×240
+             $"screen mostly black: {best}");
         Assert.True(best.Colours >= 8, $"too few colours on screen: {best}");
     }
 }

@@ -1,3 +1,7 @@
+using Tood.Tests.Export;
+using Tood.Train.Export;
+using Tood.Train.Model;
+using TorchSharp;
 using Xunit;
 
 namespace Tood.Tests.Realtime.Fixtures;
@@ -23,8 +27,29 @@ public sealed class RealtimeFixture : IDisposable
         ContractModelBuilder.Write(ModelNoMetadata, variant: ContractModelBuilder.Variant.NoMetadata);
         ModelWrongInput = Path.Combine(Dir, "nchw.onnx");
         ContractModelBuilder.Write(ModelWrongInput, variant: ContractModelBuilder.Variant.FloatNchwInput);
+        _tiny = new Lazy<string>(ExportTiny);
         Video = Path.Combine(Dir, "clip.mp4");
         TestVideo.Write(Video, VideoFrames, VideoWidth, VideoHeight);
+    }
+
+    private readonly Lazy<string> _tiny;
+
+    /// <summary>
+    /// A real TOOD graph: the <c>tiny</c> preset with random weights (seeded), exported by Tood.Train's
+    /// <see cref="ToodOnnxExporter"/> at 256×256 with a dynamic batch, 3 classes. Built on first use.
+    /// </summary>
+    public string TinyModel => _tiny.Value;
+
+    private string ExportTiny()
+    {
+        var path = Path.Combine(Dir, "tiny_random.onnx");
+        torch.manual_seed(7);
+        using var model = ToodDetector.Create("tiny", 3);
+        ExportTestSupport.Randomize(model, 7);
+        model.eval();
+        var meta = ExportTestSupport.Meta(model, 256, 256);
+        ToodOnnxExporter.Export(model, meta, new ExportOptions { InputWidth = 256, InputHeight = 256 }, path);
+        return path;
     }
 
     public string PathFor(string name) => Path.Combine(Dir, name);

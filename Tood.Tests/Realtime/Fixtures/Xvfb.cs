@@ -40,7 +40,7 @@ internal sealed partial class Xvfb : IDisposable
         }
     }
 
-    /// <summary>Reads the screen: (non-black pixel count, distinct colours).</summary>
+    /// <summary>Reads the screen, sampling every 2nd pixel: (non-black samples, distinct colours).</summary>
     public (int NonBlack, int Colours) Screenshot()
     {
         var data = File.ReadAllBytes(Path.Combine(_fbdir, "Xvfb_screen0"));
@@ -51,8 +51,9 @@ internal sealed partial class Xvfb : IDisposable
         var colours = new HashSet<uint>();
         int nonBlack = 0;
         if (bpp != 32) throw new InvalidOperationException($"unexpected XWD bits per pixel {bpp}");
-        for (int y = 0; y < height; y++)
-            for (int x = 0; x < width; x++)
+        // Every 2nd pixel in each direction: plenty for "is anything drawn", a quarter of the work.
+        for (int y = 0; y < height; y += 2)
+            for (int x = 0; x < width; x += 2)
             {
                 var px = data.AsSpan(offset + y * bytesPerLine + x * 4, 4);
                 uint v = (littleEndianPixels ? BinaryPrimitives.ReadUInt32LittleEndian(px) : BinaryPrimitives.ReadUInt32BigEndian(px)) & 0xFFFFFF;
