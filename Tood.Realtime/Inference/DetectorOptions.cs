@@ -1,0 +1,16 @@
+using Tood.Realtime.Postprocess;
+
+namespace Tood.Realtime.Inference;
+
+/// <summary>How a <see cref="Detector"/> is loaded and decodes.</summary>
+public sealed record DetectorOptions
+{
+    public DeviceSpec Device { get; init; } = DeviceSpec.Auto;
+    /// <summary>Largest number of images per model run.</summary>
+    public int MaxBatch { get; init; } = 1;
+    public DecodeOptions Decode { get; init; } = new();
+    /// <summary>Reusable input/output buffer sets (≥ 2 lets decoding overlap the next run).</summary>
+    public int BufferSets { get; init; } = 3;
+    /// <summary>Receives informational messages (device fallback); null = silent.</summary>
+    public Action<string>? Log { get; init; }
+}

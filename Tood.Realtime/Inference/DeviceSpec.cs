@@ -1,0 +1,38 @@
+using System.Globalization;
+
+namespace Tood.Realtime.Inference;
+
+public enum DeviceKind { Auto, Cpu, DirectML, Cuda }
+
+/// <summary>The --device value: auto | cpu | dml[:adapter] | cuda[:id].</summary>
+public readonly record struct DeviceSpec(DeviceKind Kind, int Id = 0)
+{
+    public static DeviceSpec Auto => new(DeviceKind.Auto);
+    public static DeviceSpec Cpu => new(DeviceKind.Cpu);
+
+    public static DeviceSpec Parse(string text)
+    {
+        var s = text.Trim().ToLowerInvariant();
+        int colon = s.IndexOf(':');
+        string head = colon < 0 ? s : s[..colon];
+        int id = 0;
+        if (colon >= 0 && !(int.TryParse(s[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out id)))
+            throw new FormatException($"--device '{text}': the id after ':' must be a non-negative integer");
+        return head switch
+        {
+            "auto" when colon < 0 => Auto,
+            "cpu" when colon < 0 => Cpu,
+            "dml" or "directml" => new DeviceSpec(DeviceKind.DirectML, id),
+            "cuda" or "gpu" => new DeviceSpec(DeviceKind.Cuda, id),
+            _ => throw new FormatException($"--device '{text}' is not one of auto, cpu, dml[:adapter], cuda[:id]"),
+        };
+    }
+
+    public override string ToString() => Kind switch
+    {
+        DeviceKind.Auto => "auto",
+        DeviceKind.Cpu => "cpu",
+        DeviceKind.DirectML => $"dml:{Id}",
+        _ => $"cuda:{Id}",
+    };
+}

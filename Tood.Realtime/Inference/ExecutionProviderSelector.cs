@@ -1,0 +1,72 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace Tood.Realtime.Inference;
+
+/// <summary>An execution provider was asked for explicitly but this ONNX Runtime build or machine cannot provide it.</summary>
+public sealed class ExecutionProviderUnavailableException(string message) : Exception(message);
+
+/// <summary>
+/// Chooses and configures the ONNX Runtime execution provider. <c>auto</c>: DirectML on Windows, else CUDA,
+/// else CPU (logged). Explicit dml/cuda that is missing is an error, never a silent fallback. Compiles on
+/// every OS: the managed AppendExecutionProvider_* API is the same assembly in every ORT flavour.
+/// </summary>
+public static class ExecutionProviderSelector
+{
+    public const string CpuProvider = "CPUExecutionProvider";
+    public const string DmlProvider = "DmlExecutionProvider";
+    public const string CudaProvider = "CUDAExecutionProvider";
+
+    public static IReadOnlyList<string> AvailableProviders() => OrtEnv.Instance().GetAvailableProviders();
+
+    /// <summary>Resolves <paramref name="requested"/> against the available providers (no side effects).</summary>
+    public static DeviceSpec Resolve(DeviceSpec requested, IReadOnlyCollection<string> available, bool isWindows, Action<string>? log)
+    {
+        switch (requested.Kind)
+        {
+            case DeviceKind.Cpu:
+                return requested;
+            case DeviceKind.DirectML:
+                if (!available.Contains(DmlProvider)) throw Unavailable(requested, DmlProvider, available,
+                    "install the Microsoft.ML.OnnxRuntime.DirectML build (Windows only) or use --device cpu");
+                return requested;
+            case DeviceKind.Cuda:
+                if (!available.Contains(CudaProvider)) throw Unavailable(requested, CudaProvider, available,
+                    "build with -p:OrtBackend=cuda (Microsoft.ML.OnnxRuntime.Gpu) or use --device cpu");
+                return requested;
+            default:
+                if (isWindows && available.Contains(DmlProvider)) return new DeviceSpec(DeviceKind.DirectML, 0);
+                if (available.Contains(CudaProvider)) return new DeviceSpec(DeviceKind.Cuda, 0);
+                log?.Invoke($"device auto: no GPU execution provider available ({string.Join(", ", available)}); falling back to CPU");
+                return DeviceSpec.Cpu;
+        }
+    }
+
+    /// <summary>
+    /// Appends the provider for an already-resolved device to <paramref name="options"/>. DirectML rules:
+    /// memory pattern off, sequential execution, fixed shapes (the batch dimension is pinned by
+    /// AddFreeDimensionOverrideByName with <paramref name="batchDimName"/> = <paramref name="batch"/>).
+    /// </summary>
+    public static void Configure(SessionOptions options, DeviceSpec device, string? batchDimName, int batch)
+    {
+        switch (device.Kind)
+        {
+            case DeviceKind.DirectML:
+                options.EnableMemoryPattern = false;
+                options.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
+                if (!string.IsNullOrEmpty(batchDimName)) options.AddFreeDimensionOverrideByName(batchDimName, batch);
+                options.AppendExecutionProvider_DML(device.Id);
+                break;
+            case DeviceKind.Cuda:
+                options.AppendExecutionProvider_CUDA(device.Id);
+                break;
+            case DeviceKind.Cpu:
+                break;
+            default:
+                throw new ArgumentException("resolve 'auto' before configuring", nameof(device));
+        }
+    }
+
+    /// <summary>Message text: "--device X: P is not available in this ONNX Runtime build (available: ...); hint".</summary>
+    public static ExecutionProviderUnavailableException Unavailable(DeviceSpec requested, string provider, IReadOnlyCollection<string> available, string hint) =>
+        new($"--device {requested}: {provider} is not available in this ONNX Runtime build (available: {string.Join(", ", available)}); {hint}");
+}

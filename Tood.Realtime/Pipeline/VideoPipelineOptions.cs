@@ -1,0 +1,39 @@
+namespace Tood.Realtime.Pipeline;
+
+/// <summary>What a <see cref="VideoPipeline"/> reads, where it writes, and how it batches.</summary>
+public sealed record VideoPipelineOptions
+{
+    /// <summary>Video file or stream URL; ignored when <see cref="CameraIndex"/> is set or a source is passed in.</summary>
+    public string? Source { get; init; }
+    public int? CameraIndex { get; init; }
+    /// <summary>Annotated .mp4 (mp4v) at the source size; null = none.</summary>
+    public string? OutputVideo { get; init; }
+    public bool Show { get; init; }
+    public string? JsonlPath { get; init; }
+    public string? CsvPath { get; init; }
+    /// <summary>Images per model run (≤ the detector's MaxBatch).</summary>
+    public int Batch { get; init; } = 1;
+    /// <summary>Process every K-th frame (like YOLO's vid_stride); the output video keeps its duration (fps / K).</summary>
+    public int VidStride { get; init; } = 1;
+    /// <summary>Box line width in pixels; 0 = automatic.</summary>
+    public int LineWidth { get; init; }
+    /// <summary>Live mode (drop stale frames, never block capture). Null = from the source (camera/URL live, file not).</summary>
+    public bool? Live { get; init; }
+    /// <summary>Bounded channel capacity between stages in file mode (live mode uses 1).</summary>
+    public int QueueCapacity { get; init; } = 4;
+    /// <summary>Draw the FPS/latency status line on frames.</summary>
+    public bool DrawStatus { get; init; } = true;
+    public IProgress<PipelineProgress>? Progress { get; init; }
+    public Action<string>? Log { get; init; }
+
+    internal void Validate()
+    {
+        if (Batch <= 0) throw new ArgumentOutOfRangeException(nameof(Batch), "--batch must be ≥ 1");
+        if (VidStride <= 0) throw new ArgumentOutOfRangeException(nameof(VidStride), "--vid-stride must be ≥ 1");
+        if (LineWidth < 0) throw new ArgumentOutOfRangeException(nameof(LineWidth), "--line-width must be ≥ 0");
+        if (QueueCapacity <= 0) throw new ArgumentOutOfRangeException(nameof(QueueCapacity), "queue capacity must be ≥ 1");
+    }
+}
+
+/// <summary>Progress after each rendered frame.</summary>
+public readonly record struct PipelineProgress(long Frames, long? TotalFrames, double Fps, double ElapsedSeconds, long Dropped);

@@ -1,0 +1,58 @@
+using System.Globalization;
+using OpenCvSharp;
+using Tood.Realtime.Postprocess;
+
+namespace Tood.Realtime.Rendering;
+
+/// <summary>
+/// Draws detections (box, "class score" label on a filled tab) and a status line (FPS, latency) onto a
+/// BGR frame in place. Line width 0 = automatic, scaled with the image like common detector CLIs.
+/// </summary>
+public sealed class OverlayRenderer(int lineWidth = 0)
+{
+    // Ultralytics' 20-colour palette (RGB hex), so class colours look familiar.
+    private static readonly string[] PaletteHex =
+    [
+        "FF3838", "FF9D97", "FF701F", "FFB21D", "CFD231", "48F90A", "92CC17", "3DDB86", "1A9334", "00D4BB",
+        "2C99A8", "00C2FF", "344593", "6473FF", "0018EC", "8438FF", "520085", "CB38FF", "FF95C8", "FF37C7",
+    ];
+    private static readonly Scalar[] Palette = PaletteHex.Select(h =>
+        new Scalar(int.Parse(h[4..6], NumberStyles.HexNumber, CultureInfo.InvariantCulture),
+                   int.Parse(h[2..4], NumberStyles.HexNumber, CultureInfo.InvariantCulture),
+                   int.Parse(h[0..2], NumberStyles.HexNumber, CultureInfo.InvariantCulture))).ToArray();
+
+    public static Scalar ColorOf(int classId) => Palette[((classId % Palette.Length) + Palette.Length) % Palette.Length];
+
+    public int LineWidthFor(Mat image) => lineWidth > 0 ? lineWidth : Math.Max((int)Math.Round((image.Width + image.Height) / 2 * 0.003), 2);
+
+    public void Draw(Mat image, IReadOnlyList<Detection> detections, string? status)
+    {
+        int lw = LineWidthFor(image);
+        double fontScale = Math.Max(lw / 3.0, 0.4);
+        int thickness = Math.Max(lw - 1, 1);
+        foreach (var d in detections)
+        {
+            var color = ColorOf(d.ClassId);
+            var p1 = new Point((int)MathF.Round(d.X1), (int)MathF.Round(d.Y1));
+            var p2 = new Point((int)MathF.Round(d.X2), (int)MathF.Round(d.Y2));
+            Cv2.Rectangle(image, p1, p2, color, lw, LineTypes.AntiAlias);
+            string label = string.Create(CultureInfo.InvariantCulture, $"{d.ClassName} {d.Score:0.00}");
+            var size = Cv2.GetTextSize(label, HersheyFonts.HersheySimplex, fontScale, thickness, out int baseline);
+            bool outside = p1.Y - size.Height - 3 >= 0;
+            var tabTop = outside ? p1.Y - size.Height - 3 : p1.Y;
+            var tabBottom = outside ? p1.Y : p1.Y + size.Height + 3;
+            Cv2.Rectangle(image, new Point(p1.X, tabTop), new Point(p1.X + size.Width, tabBottom), color, -1, LineTypes.AntiAlias);
+            Cv2.PutText(image, label, new Point(p1.X, outside ? p1.Y - 2 : p1.Y + size.Height + 1), HersheyFonts.HersheySimplex,
+                fontScale, TextColorOn(color), thickness, LineTypes.AntiAlias);
+            _ = baseline;
+        }
+        if (!string.IsNullOrEmpty(status))
+        {
+            var size = Cv2.GetTextSize(status, HersheyFonts.HersheySimplex, fontScale, thickness, out _);
+            Cv2.Rectangle(image, new Point(0, 0), new Point(size.Width + 8, size.Height + 10), Scalar.Black, -1);
+            Cv2.PutText(image, status, new Point(4, size.Height + 5), HersheyFonts.HersheySimplex, fontScale, Scalar.White, thickness, LineTypes.AntiAlias);
+        }
+    }
+
+    private static Scalar TextColorOn(Scalar bg) => 0.114 * bg.Val0 + 0.587 * bg.Val1 + 0.299 * bg.Val2 > 150 ? Scalar.Black : Scalar.White;
+}

@@ -1,0 +1,22 @@
+using OpenCvSharp;
+
+namespace Tood.Realtime.Video;
+
+/// <summary>A stream of BGR frames. Read blocks until the next frame (the pipeline calls it from its capture thread).</summary>
+public interface IFrameSource : IDisposable
+{
+    /// <summary>For messages: the file, URL or "camera N".</summary>
+    string Description { get; }
+    /// <summary>Live sources (camera, network stream) produce frames at their own pace: stale frames are dropped.</summary>
+    bool IsLive { get; }
+    int Width { get; }
+    int Height { get; }
+    /// <summary>Frames per second as reported by the source (≤ 0 when unknown).</summary>
+    double Fps { get; }
+    /// <summary>Total frames when known (files).</summary>
+    long? FrameCount { get; }
+    /// <summary>Next frame (caller owns and disposes it) or null at the end of the stream.</summary>
+    Mat? Read();
+    /// <summary>Skips one frame without decoding it when possible (--vid-stride); false at the end.</summary>
+    bool Skip();
+}

@@ -1,0 +1,91 @@
+using OpenCvSharp;
+using Tood.Realtime.Sinks;
+
+namespace Tood.Realtime.Video;
+
+/// <summary>
+/// Shows frames in a HighGUI window. All window calls (NamedWindow/ImShow/WaitKey/DestroyWindow) run on one
+/// dedicated UI thread, as GUI toolkits require; the pipeline only copies the newest frame into a
+/// reused Mat (the window shows the latest frame, never blocks the pipeline). 'q' or Esc requests stop.
+/// </summary>
+public sealed class WindowSink : IFrameSink
+{
+    private readonly string _title;
+    private readonly Thread _thread;
+    private readonly object _gate = new();
+    private readonly Mat _pending = new();
+    private readonly Action? _onQuit;
+    private bool _hasPending, _stop;
+    private Exception? _error;
+    private readonly ManualResetEventSlim _started = new();
+    public long FramesShown { get; private set; }
+
+    public WindowSink(string title, Action? onQuit)
+    {
+        _title = title; _onQuit = onQuit;
+        _thread = new Thread(UiLoop) { IsBackground = true, Name = "tood-window" };
+        _thread.Start();
+        _started.Wait();
+        if (_error is not null) throw new InvalidOperationException($"--show: cannot open a window ({_error.Message}); is a display available (DISPLAY)?", _error);
+    }
+
+    private void UiLoop()
+    {
+        using var shown = new Mat();
+        try
+        {
+            Cv2.NamedWindow(_title, WindowFlags.AutoSize);
+        }
+        catch (Exception e) { _error = e; _started.Set(); return; }
+        _started.Set();
+        try
+        {
+            while (true)
+            {
+                bool have;
+                lock (_gate)
+                {
+                    while (!_hasPending && !_stop) Monitor.Wait(_gate, 15);
+                    have = _hasPending;
+                    if (have) { _pending.CopyTo(shown); _hasPending = false; }
+                    if (_stop && !have) break;
+                }
+                if (have) { Cv2.ImShow(_title, shown); FramesShown++; }
+                int key = Cv2.WaitKey(1);
+                if (key is 'q' or 27) _onQuit?.Invoke();
+            }
+        }
+        catch (Exception e) { _error = e; }
+        finally
+        {
+            try { Cv2.DestroyWindow(_title); Cv2.WaitKey(1); } catch (OpenCVException) { }
+        }
+    }
+
+    public void Write(in ProcessedFrame frame)
+    {
+        if (_error is { } e) throw new InvalidOperationException($"--show: window failed: {e.Message}", e);
+        lock (_gate)
+        {
+            frame.Image.CopyTo(_pending);
+            _hasPending = true;
+            Monitor.Pulse(_gate);
+        }
+    }
+
+    /// <summary>Waits until the last written frame has been shown, then closes the window.</summary>
+    public void Complete()
+    {
+        lock (_gate) { _stop = true; Monitor.Pulse(_gate); }
+        _thread.Join();
+    }
+
+    public void Abort() => Complete();
+
+    public void Dispose()
+    {
+        Complete();
+        _pending.Dispose();
+        _started.Dispose();
+    }
+}

@@ -1,0 +1,67 @@
+using Tood.Tests.Export;
+using Tood.Train.Export;
+using Tood.Train.Model;
+using TorchSharp;
+using Xunit;
+
+namespace Tood.Tests.Realtime.Fixtures;
+
+/// <summary>
+/// Shared files for the realtime tests: a contract-honouring ONNX model (<see cref="ContractModelBuilder"/>),
+/// its broken variants, and a 48-frame 320×240 test video. Created once per test collection in a temp dir.
+/// </summary>
+public sealed class RealtimeFixture : IDisposable
+{
+    public string Dir { get; } = Directory.CreateTempSubdirectory("tood-live-tests-").FullName;
+    public string Model { get; }
+    public string ModelNoMetadata { get; }
+    public string ModelWrongInput { get; }
+    public string Video { get; }
+    public const int VideoFrames = 48, VideoWidth = 320, VideoHeight = 240;
+
+    public RealtimeFixture()
+    {
+        Model = Path.Combine(Dir, "colour.onnx");
+        ContractModelBuilder.Write(Model);
+        ModelNoMetadata = Path.Combine(Dir, "nometa.onnx");
+        ContractModelBuilder.Write(ModelNoMetadata, variant: ContractModelBuilder.Variant.NoMetadata);
+        ModelWrongInput = Path.Combine(Dir, "nchw.onnx");
+        ContractModelBuilder.Write(ModelWrongInput, variant: ContractModelBuilder.Variant.FloatNchwInput);
+        _tiny = new Lazy<string>(ExportTiny);
+        Video = Path.Combine(Dir, "clip.mp4");
+        TestVideo.Write(Video, VideoFrames, VideoWidth, VideoHeight);
+    }
+
+    private readonly Lazy<string> _tiny;
+
+    /// <summary>
+    /// A real TOOD graph: the <c>tiny</c> preset with random weights (seeded), exported by Tood.Train's
+    /// <see cref="ToodOnnxExporter"/> at 256×256 with a dynamic batch, 3 classes. Built on first use.
+    /// </summary>
+    public string TinyModel => _tiny.Value;
+
+    private string ExportTiny()
+    {
+        var path = Path.Combine(Dir, "tiny_random.onnx");
+        torch.manual_seed(7);
+        using var model = ToodDetector.Create("tiny", 3);
+        ExportTestSupport.Randomize(model, 7);
+        model.eval();
+        var meta = ExportTestSupport.Meta(model, 256, 256);
+        ToodOnnxExporter.Export(model, meta, new ExportOptions { InputWidth = 256, InputHeight = 256 }, path);
+        return path;
+    }
+
+    public string PathFor(string name) => Path.Combine(Dir, name);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class RealtimeCollection : ICollectionFixture<RealtimeFixture>
+{
+    public const string Name = "realtime";
+}

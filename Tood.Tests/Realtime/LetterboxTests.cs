@@ -1,0 +1,61 @@
+using OpenCvSharp;
+using Tood.Realtime.Inference;
+using Tood.Realtime.Preprocess;
+using Xunit;
+
+namespace Tood.Tests.Realtime;
+
+public class LetterboxTests
+{
+    [Fact]
+    public void Compute_1280x720_to_640_scales_by_half_and_pads_bottom()
+    {
+        var lb = Letterbox.Compute(1280, 720, 640, 640);
+        Assert.Equal(0.5f, lb.Scale);
+        Assert.Equal(640, lb.ResizedWidth);
+        Assert.Equal(360, lb.ResizedHeight);
+    }
+
+    [Fact]
+    public void ToSource_undoes_scale_and_clips_to_source()
+    {
+        var lb = Letterbox.Compute(1280, 720, 640, 640);
+        Assert.Equal((200f, 100f, 400f, 300f), lb.ToSource(100, 50, 200, 150, 1280, 720));
+        // beyond the image: clipped to 1280×720
+        Assert.Equal((0f, 600f, 1280f, 720f), lb.ToSource(-10, 300, 700, 400, 1280, 720));
+    }
+
+    [Fact]
+    public unsafe void Target_resizes_into_top_left_and_pads_rest_with_mean_colour()
+    {
+        var mem = GC.AllocateArray<byte>(64 * 64 * 3, pinned: true);
+        fixed (byte* p = mem)
+        {
+            using var target = new LetterboxTarget((nint)p, 64, 64);
+            using var src = new Mat(90, 160, MatType.CV_8UC3, new Scalar(10, 20, 30));
+            Cv2.Rectangle(src, new Rect(0, 0, 80, 90), new Scalar(200, 0, 0), -1); // left half blue
+            var lb = target.Write(src);
+            Assert.Equal((0.4f, 64, 36), (lb.Scale, lb.ResizedWidth, lb.ResizedHeight));
+            byte[] Pixel(int x, int y) => mem.AsSpan((y * 64 + x) * 3, 3).ToArray();
+            Assert.Equal(new byte[] { 200, 0, 0 }, Pixel(0, 0));
+            Assert.Equal(new byte[] { 10, 20, 30 }, Pixel(63, 35));
+            Assert.Equal(new byte[] { 104, 116, 124 }, Pixel(0, 36));
+            Assert.Equal(new byte[] { 104, 116, 124 }, Pixel(63, 63));
+            // The image region equals OpenCV's INTER_LINEAR resize exactly.
+            using var expected = new Mat();
+            Cv2.Resize(src, expected, new Size(64, 36), 0, 0, InterpolationFlags.Linear);
+            expected.GetArray(out Vec3b[] exp);
+            for (int y = 0; y < 36; y++)
+                for (int x = 0; x < 64; x++)
+                    Assert.Equal(new byte[] { exp[y * 64 + x].Item0, exp[y * 64 + x].Item1, exp[y * 64 + x].Item2 }, Pixel(x, y));
+
+            // Portrait frame: geometry changes, so the former bottom padding is image and the right side is padding.
+            using var tall = new Mat(160, 90, MatType.CV_8UC3, new Scalar(1, 2, 3));
+            var lb2 = target.Write(tall);
+            Assert.Equal((36, 64), (lb2.ResizedWidth, lb2.ResizedHeight));
+            Assert.Equal(new byte[] { 1, 2, 3 }, Pixel(0, 63));
+            Assert.Equal(new byte[] { 104, 116, 124 }, Pixel(36, 0));
+            Assert.Equal(new byte[] { 104, 116, 124 }, Pixel(63, 63));
+        }
+    }
+}

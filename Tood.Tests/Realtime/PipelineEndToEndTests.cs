@@ -1,0 +1,135 @@
+using System.Text.Json;
+using Tood.Realtime.Inference;
+using Tood.Realtime.Pipeline;
+using Tood.Tests.Realtime.Fixtures;
+using Xunit;
+
+namespace Tood.Tests.Realtime;
+
+[Collection(RealtimeCollection.Name)]
+public class PipelineEndToEndTests(RealtimeFixture fx)
+{
+    private Detector Load(int batch = 1) => Detector.Load(fx.Model, new DetectorOptions { Device = DeviceSpec.Cpu, MaxBatch = batch, BufferSets = 4 });
+
+    [Fact]
+    public async Task File_mode_output_video_has_input_frame_count_and_size_and_jsonl_has_a_line_per_frame()
+    {
+        string mp4 = fx.PathFor("out_file.mp4"), jsonl = fx.PathFor("out_file.jsonl"), csv = fx.PathFor("out_file.csv");
+        using var det = Load();
+        var summary = await new VideoPipeline(det, new VideoPipelineOptions { Source = fx.Video, OutputVideo = mp4, JsonlPath = jsonl, CsvPath = csv, QueueCapacity = 2 })
+            .RunAsync();
+        Assert.Equal(RealtimeFixture.VideoFrames, summary.Frames);
+        Assert.Equal(0, summary.DroppedFrames);
+        Assert.False(summary.Cancelled);
+        Assert.Equal((RealtimeFixture.VideoFrames, RealtimeFixture.VideoWidth, RealtimeFixture.VideoHeight), TestVideo.Probe(mp4));
+        var lines = File.ReadAllLines(jsonl);
+        Assert.Equal(RealtimeFixture.VideoFrames, lines.Length);
+        var frames = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(Enumerable.Range(0, RealtimeFixture.VideoFrames), frames.Select(f => f.GetProperty("frame").GetInt32())); // order preserved
+        Assert.All(frames, f => Assert.True(f.GetProperty("detections").GetArrayLength() >= 3)); // red, green, blue in every frame
+        Assert.Equal(summary.Detections, frames.Sum(f => f.GetProperty("detections").GetArrayLength()));
+        Assert.Equal(summary.Detections + 1, File.ReadAllLines(csv).Length);
+        Assert.True(summary.MeanFps > 0);
+        Assert.Empty(Directory.GetFiles(fx.Dir, ".*partial*"));
+    }
+
+    [Fact]
+    public async Task Batch_1_and_batch_4_give_identical_detections()
+    {
+        string j1 = fx.PathFor("b1.jsonl"), j4 = fx.PathFor("b4.jsonl");
+        using (var d1 = Load(1))
+            await new VideoPipeline(d1, new VideoPipelineOptions { Source = fx.Video, JsonlPath = j1 }).RunAsync();
+        using (var d4 = Load(4))
+        {
+            var s = await new VideoPipeline(d4, new VideoPipelineOptions { Source = fx.Video, JsonlPath = j4, Batch = 4 }).RunAsync();
+            Assert.Equal(RealtimeFixture.VideoFrames, s.Frames);
+        }
+        Assert.Equal(File.ReadAllLines(j1), File.ReadAllLines(j4));
+    }
+
+    [Fact]
+    public async Task Vid_stride_processes_every_kth_frame_and_keeps_source_frame_numbers()
+    {
+        string mp4 = fx.PathFor("stride.mp4"), jsonl = fx.PathFor("stride.jsonl");
+        using var det = Load();
+        var s = await new VideoPipeline(det, new VideoPipelineOptions { Source = fx.Video, OutputVideo = mp4, JsonlPath = jsonl, VidStride = 3 }).RunAsync();
+        Assert.Equal(16, s.Frames);
+        Assert.Equal(16, TestVideo.Probe(mp4).Frames);
+        Assert.Equal(Enumerable.Range(0, 16).Select(i => i * 3), File.ReadAllLines(jsonl).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("frame").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Cancellation_mid_run_finalises_a_playable_video_with_the_frames_done()
+    {
+        string mp4 = fx.PathFor("cancel.mp4");
+        using var det = Load();
+        using var cts = new CancellationTokenSource();
+        var progress = new SyncProgress(p => { if (p.Frames == 10) cts.Cancel(); });
+        var s = await new VideoPipeline(det, new VideoPipelineOptions { Source = fx.Video, OutputVideo = mp4, Progress = progress }).RunAsync(cts.Token);
+        Assert.True(s.Cancelled);
+        Assert.InRange(s.Frames, 10, RealtimeFixture.VideoFrames - 1);
+        Assert.Equal((int)s.Frames, TestVideo.Probe(mp4).Frames);
+    }
+
+    [Fact]
+    public async Task Live_mode_with_a_source_faster_than_inference_drops_stale_frames_with_bounded_memory_and_latency()
+    {
+        // A 640 input makes inference clearly slower than producing a frame.
+        var model640 = fx.PathFor("colour640.onnx");
+        if (!File.Exists(model640)) ContractModelBuilder.Write(model640, 640);
+        using var det = Detector.Load(model640, new DetectorOptions { Device = DeviceSpec.Cpu, BufferSets = 4 });
+        using var source = new SyntheticLiveSource(400, 640, 480);
+        long before = GC.GetTotalMemory(forceFullCollection: true);
+        var s = await new VideoPipeline(det, new VideoPipelineOptions { JsonlPath = fx.PathFor("live.jsonl") }, source).RunAsync();
+        long after = GC.GetTotalMemory(forceFullCollection: true);
+
+        Assert.Equal(400, s.FramesCaptured);
+        Assert.True(s.DroppedFrames > 0, $"no frame dropped: {s}");
+        Assert.Equal(s.FramesCaptured, s.Frames + s.DroppedFrames); // every frame is either processed or dropped (and disposed)
+        Assert.Equal(0, source.Alive);                                // all Mats disposed, including dropped ones
+        Assert.InRange(source.MaxAlive, 1, 12);                      // in-flight frames bounded by the channel capacities
+        Assert.True(s.P95LatencyMs < 20 * Math.Max(1, s.StageMs.Infer) + 200, $"latency not bounded: {s}");
+        Assert.InRange(after - before, long.MinValue, 8L << 20);
+        // JSONL lines are in increasing frame order with gaps where frames were dropped.
+        var idx = File.ReadAllLines(fx.PathFor("live.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("frame").GetInt64()).ToList();
+        Assert.Equal(s.Frames, idx.Count);
+        Assert.Equal(idx.Order(), idx);
+    }
+
+    [Fact]
+    public async Task Exported_random_tiny_tood_model_runs_in_order_and_batch_4_matches_batch_1()
+    {
+        string mp4 = fx.PathFor("tiny.mp4"), j1 = fx.PathFor("tiny_b1.jsonl"), j4 = fx.PathFor("tiny_b4.jsonl");
+        RunSummary s1;
+        using (var d1 = Detector.Load(fx.TinyModel, new DetectorOptions { Device = DeviceSpec.Cpu }))
+            s1 = await new VideoPipeline(d1, new VideoPipelineOptions { Source = fx.Video, OutputVideo = mp4, JsonlPath = j1 }).RunAsync();
+        using (var d4 = Detector.Load(fx.TinyModel, new DetectorOptions { Device = DeviceSpec.Cpu, MaxBatch = 4 }))
+            await new VideoPipeline(d4, new VideoPipelineOptions { Source = fx.Video, JsonlPath = j4, Batch = 4 }).RunAsync();
+        Assert.Equal((RealtimeFixture.VideoFrames, RealtimeFixture.VideoWidth, RealtimeFixture.VideoHeight), TestVideo.Probe(mp4));
+        var a = File.ReadAllLines(j1).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var b = File.ReadAllLines(j4).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(RealtimeFixture.VideoFrames, a.Count);
+        Assert.Equal(RealtimeFixture.VideoFrames, b.Count);
+        Assert.True(s1.Detections > 0, "random tiny model produced no detection at conf 0.25; the comparison would be empty");
+        for (int f = 0; f < a.Count; f++)
+        {
+            Assert.Equal(f, a[f].GetProperty("frame").GetInt32());
+            Assert.Equal(f, b[f].GetProperty("frame").GetInt32());
+            var da = a[f].GetProperty("detections").EnumerateArray().ToList();
+            var db = b[f].GetProperty("detections").EnumerateArray().ToList();
+            Assert.Equal(da.Count, db.Count);
+            for (int i = 0; i < da.Count; i++)
+            {
+                Assert.Equal(da[i].GetProperty("class_id").GetInt32(), db[i].GetProperty("class_id").GetInt32());
+                Assert.Equal(da[i].GetProperty("score").GetDouble(), db[i].GetProperty("score").GetDouble(), 3);
+                foreach (var c in new[] { "x1", "y1", "x2", "y2" })
+                    Assert.Equal(da[i].GetProperty(c).GetDouble(), db[i].GetProperty(c).GetDouble(), 1);
+            }
+        }
+    }
+
+    private sealed class SyncProgress(Action<PipelineProgress> a) : IProgress<PipelineProgress>
+    {
+        public void Report(PipelineProgress value) => a(value);
+    }
+}
