@@ -1,38 +1,62 @@
+using System.Reflection;
 using Tood.Realtime.Cli;
 using Tood.Train.Cli;
+using Tood.Train.Model;
 
 namespace Tood.Train;
 
+/// <summary><c>tood-train &lt;command&gt; [options]</c>: dispatches to the <see cref="ICommand"/> classes in Cli/.</summary>
 public static class Program
 {
-    private static readonly HashSet<string> Flags = ["resume", "help"];
-
-    public static int Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        var commands = DiscoverCommands();
+        if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
         {
-            Console.Error.WriteLine("usage: tood-train <synth|train|eval> [options]");
-            Console.Error.WriteLine("  " + SynthCommand.Usage);
+            Console.Out.WriteLine("usage: tood-train <command> [options]");
+            foreach (var c in commands.Values.OrderBy(c => c.Name, StringComparer.Ordinal))
+                Console.Out.WriteLine("  " + c.Usage);
             return args.Length == 0 ? 2 : 0;
         }
+        if (!commands.TryGetValue(args[0], out var command))
+        {
+            Console.Error.WriteLine($"tood-train: unknown command '{args[0]}' (commands: {string.Join(", ", commands.Keys.Order(StringComparer.Ordinal))})");
+            return 2;
+        }
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
         try
         {
-            var a = new ArgParser(args.Skip(1), Flags);
-            return args[0] switch
-            {
-                "synth" => SynthCommand.Run(a),
-                _ => throw new UsageException($"unknown command '{args[0]}' (expected synth, train or eval)"),
-            };
+            return await command.RunAsync(args[1..], cts.Token);
         }
         catch (UsageException e)
         {
-            Console.Error.WriteLine($"tood-train: {e.Message}");
+            Console.Error.WriteLine($"tood-train {command.Name}: {e.Message}");
             return 2;
         }
-        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or IOException)
+        catch (CheckpointException e)
         {
-            Console.Error.WriteLine($"tood-train: {e.Message}");
+            Console.Error.WriteLine($"tood-train {command.Name}: {e.Message}");
             return 1;
         }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine($"tood-train {command.Name}: cancelled");
+            return 130;
+        }
+    }
+
+    internal static Dictionary<string, ICommand> DiscoverCommands()
+    {
+        var result = new Dictionary<string, ICommand>(StringComparer.Ordinal);
+        foreach (var t in typeof(Program).Assembly.GetTypes())
+        {
+            if (t.IsAbstract || t.IsInterface || !typeof(ICommand).IsAssignableFrom(t)) continue;
+            if (t.GetConstructor(BindingFlags.Public | BindingFlags.Instance, Type.EmptyTypes) is null) continue;
+            var c = (ICommand)Activator.CreateInstance(t)!;
+            if (!result.TryAdd(c.Name, c))
+                throw new InvalidOperationException($"two commands named '{c.Name}'");
+        }
+        return result;
     }
 }

@@ -1,0 +1,167 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Tood.Train.Model;
+
+/// <summary>A checkpoint file that cannot be read; the message is one line naming the file.</summary>
+public sealed class CheckpointException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>What <see cref="Checkpoint.Load"/> returns. Dispose to free the model's native memory.</summary>
+public sealed record LoadedCheckpoint(ToodDetector Model, CheckpointMeta Meta, byte[]? OptimizerState) : IDisposable
+{
+    public void Dispose() => Model.Dispose();
+}
+
+/// <summary>
+/// One-file checkpoint, written atomically (<c>path.tmp</c>, flush to disk, rename over <c>path</c>).
+/// Layout (little endian): magic "TOODCKPT", int32 format version, int32 JSON length + UTF-8
+/// <see cref="CheckpointMeta"/>, int64 length + TorchSharp <c>Module.save</c> state dict, int64 length +
+/// optimizer state (0 = none, from <c>OptimizerHelper.save_state_dict</c>), end marker "TOODEND!".
+/// </summary>
+public static class Checkpoint
+{
+    private static readonly byte[] Magic = "TOODCKPT"u8.ToArray();
+    private static readonly byte[] EndMarker = "TOODEND!"u8.ToArray();
+    public const int FormatVersion = 1;
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = false,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public static void Save(string path, ToodDetector model, CheckpointMeta meta, byte[]? optimizerState = null)
+    {
+        if (meta.Model != model.Config)
+            meta = meta with { Model = model.Config };
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var tmp = full + ".tmp";
+        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+        using (var w = new BinaryWriter(fs, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(Magic);
+            w.Write(FormatVersion);
+            var json = JsonSerializer.SerializeToUtf8Bytes(meta, Json);
+            w.Write(json.Length);
+            w.Write(json);
+
+            using var state = new MemoryStream();
+            using (var sw = new BinaryWriter(state, Encoding.UTF8, leaveOpen: true)) model.save(sw);
+            w.Write(state.Length);
+            state.Position = 0;
+            w.Flush();
+            state.CopyTo(fs);
+
+            w.Write((long)(optimizerState?.Length ?? 0));
+            if (optimizerState is not null) w.Write(optimizerState);
+            w.Write(EndMarker);
+            w.Flush();
+            fs.Flush(flushToDisk: true);
+        }
+        File.Move(tmp, full, overwrite: true);
+    }
+
+    /// <summary>Reads only the metadata (cheap; no tensors).</summary>
+    public static CheckpointMeta ReadMeta(string path)
+    {
+        using var r = Open(path, out var fileLength);
+        return ReadHeader(r, path, fileLength);
+    }
+
+    /// <summary>Rebuilds the model from the stored config and loads the weights onto <paramref name="device"/>.</summary>
+    public static LoadedCheckpoint Load(string path, Device? device = null)
+    {
+        using var r = Open(path, out var fileLength);
+        var meta = ReadHeader(r, path, fileLength);
+        var stateBytes = ReadBlock(r, path, fileLength, "model state");
+        var opt = ReadBlock(r, path, fileLength, "optimizer state");
+        var end = r.ReadBytes(EndMarker.Length);
+        if (!end.AsSpan().SequenceEqual(EndMarker))
+            throw new CheckpointException($"checkpoint '{path}' is truncated or corrupt (missing end marker)");
+
+        var model = new ToodDetector(meta.Model);
+        try
+        {
+            using var ms = new MemoryStream(stateBytes);
+            using var br = new BinaryReader(ms);
+            model.load(br, strict: true);
+            if (device is not null) model.to(device);
+        }
+        catch (Exception e) when (e is not CheckpointException)
+        {
+            model.Dispose();
+            throw new CheckpointException($"checkpoint '{path}': weights do not match preset '{meta.Model.Preset}' ({e.Message.Split('\n')[0]})", e);
+        }
+        model.eval();
+        return new LoadedCheckpoint(model, meta, opt.Length == 0 ? null : opt);
+    }
+
+    /// <summary>Convenience: the model only (eval mode).</summary>
+    public static ToodDetector LoadModel(string path, Device? device = null) => Load(path, device).Model;
+
+    /// <summary>Serialises an optimizer's state (e.g. SGD momentum buffers) for <see cref="Save"/>.</summary>
+    public static byte[] SerializeOptimizer(OptimizerHelper optimizer)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true)) optimizer.save_state_dict(w);
+        return ms.ToArray();
+    }
+
+    /// <summary>Restores state written by <see cref="SerializeOptimizer"/> into an optimizer over the same parameters.</summary>
+    public static void RestoreOptimizer(OptimizerHelper optimizer, byte[] state)
+    {
+        using var ms = new MemoryStream(state);
+        using var r = new BinaryReader(ms);
+        optimizer.load_state_dict(r);
+    }
+
+    private static BinaryReader Open(string path, out long length)
+    {
+        if (!File.Exists(path)) throw new CheckpointException($"checkpoint '{path}' not found");
+        var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        length = fs.Length;
+        return new BinaryReader(fs, Encoding.UTF8, leaveOpen: false);
+    }
+
+    private static CheckpointMeta ReadHeader(BinaryReader r, string path, long fileLength)
+    {
+        var magic = r.ReadBytes(Magic.Length);
+        if (!magic.AsSpan().SequenceEqual(Magic))
+            throw new CheckpointException($"'{path}' is not a Tood checkpoint (bad magic)");
+        if (r.BaseStream.Length - r.BaseStream.Position < 8)
+            throw new CheckpointException($"checkpoint '{path}' is truncated (header)");
+        int version = r.ReadInt32();
+        if (version != FormatVersion)
+            throw new CheckpointException($"checkpoint '{path}' has format version {version}, this build reads {FormatVersion}");
+        int jsonLength = r.ReadInt32();
+        if (jsonLength < 0 || jsonLength > fileLength - r.BaseStream.Position)
+            throw new CheckpointException($"checkpoint '{path}' is truncated (metadata)");
+        try
+        {
+            var meta = JsonSerializer.Deserialize<CheckpointMeta>(r.ReadBytes(jsonLength), Json)
+                ?? throw new CheckpointException($"checkpoint '{path}' has empty metadata");
+            meta.Model.Validate();
+            return meta;
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            throw new CheckpointException($"checkpoint '{path}' has invalid metadata: {e.Message.Split('\n')[0]}", e);
+        }
+    }
+
+    private static byte[] ReadBlock(BinaryReader r, string path, long fileLength, string what)
+    {
+        if (fileLength - r.BaseStream.Position < 8)
+            throw new CheckpointException($"checkpoint '{path}' is truncated ({what})");
+        long n = r.ReadInt64();
+        if (n < 0 || n > fileLength - r.BaseStream.Position)
+            throw new CheckpointException($"checkpoint '{path}' is truncated ({what}: {n} bytes declared, {fileLength - r.BaseStream.Position} left)");
+        return r.ReadBytes(checked((int)n));
+    }
+}

@@ -1,0 +1,76 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Tood.Train.Model;
+
+/// <summary>
+/// mmcv ConvModule equivalent: conv → (GroupNorm) → (ReLU). With a norm the conv has no bias
+/// (mmcv bias='auto'). State-dict keys: <c>conv.weight</c>, [<c>conv.bias</c>], [<c>gn.weight</c>, <c>gn.bias</c>].
+/// </summary>
+public sealed class ConvModule : nn.Module<Tensor, Tensor>
+{
+    public Conv2d conv { get; }
+    public GroupNorm? gn { get; }
+    private readonly bool _relu;
+
+    public ConvModule(long inChannels, long outChannels, long kernel, long stride = 1, int gnGroups = 0, bool relu = false)
+        : base(nameof(ConvModule))
+    {
+        conv = nn.Conv2d(inChannels, outChannels, kernel, stride: stride, padding: kernel / 2, bias: gnGroups <= 0);
+        register_module("conv", conv);
+        if (gnGroups > 0)
+        {
+            gn = nn.GroupNorm(gnGroups, outChannels);
+            register_module("gn", gn);
+        }
+        _relu = relu;
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        var y = conv.forward(x);
+        if (gn is not null)
+        {
+            var n = gn.forward(y);
+            y.Dispose();
+            y = n;
+        }
+        return _relu ? y.relu_() : y;
+    }
+}
+
+/// <summary>mmcv <c>Scale</c>: one learnable scalar (key <c>scale</c>, shape []), init 1.0.</summary>
+public sealed class Scale : nn.Module<Tensor, Tensor>
+{
+    public Parameter scale { get; }
+
+    public Scale(double init = 1.0) : base(nameof(Scale))
+    {
+        scale = new Parameter(torch.tensor((float)init));
+        register_parameter("scale", scale);
+    }
+
+    public override Tensor forward(Tensor x) => x * scale;
+}
+
+/// <summary>Weight-init helpers matching mmcv's normal_init / xavier_init / constant_init.</summary>
+internal static class Init
+{
+    public static void Normal(Conv2d conv, double std, double bias = 0)
+    {
+        using var _ = torch.no_grad();
+        nn.init.normal_(conv.weight!, 0, std);
+        if (conv.bias is { } b) nn.init.constant_(b, bias);
+    }
+
+    public static void XavierUniform(Conv2d conv)
+    {
+        using var _ = torch.no_grad();
+        nn.init.xavier_uniform_(conv.weight!);
+        if (conv.bias is { } b) nn.init.zeros_(b);
+    }
+
+    /// <summary>−ln((1−p)/p): bias that makes σ(bias) = p (spec §2.1, −4.59512 for p = 0.01).</summary>
+    public static double PriorBias(double p) => -Math.Log((1 - p) / p);
+}
