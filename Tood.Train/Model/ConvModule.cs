@@ -22,7 +22,15 @@ public sealed class ConvModule : nn.Module<Tensor, Tensor>
         : base(nameof(ConvModule))
     {
         conv = nn.Conv2d(inChannels, outChannels, kernel, stride: stride, padding: kernel / 2, bias: gnGroups <= 0);
-        if (gnGroups > 0) gn = nn.GroupNorm(gnGroups, outChannels);
+        if (gnGroups > 0)
+        {
+            gn = nn.GroupNorm(gnGroups, outChannels);
+            // TorchSharp 0.107's GroupNorm leaves weight/bias uninitialised (observed NaN/garbage):
+            // set mmcv's constant init (1, 0) explicitly.
+            using var _ = torch.no_grad();
+            nn.init.ones_(gn.weight!);
+            nn.init.zeros_(gn.bias!);
+        }
         _relu = relu;
         RegisterComponents();
     }
