@@ -22,21 +22,24 @@ public sealed class ConvModule : nn.Module<Tensor, Tensor>
         : base(nameof(ConvModule))
     {
         conv = nn.Conv2d(inChannels, outChannels, kernel, stride: stride, padding: kernel / 2, bias: gnGroups <= 0);
-        if (gnGroups > 0) gn = nn.GroupNorm(gnGroups, outChannels);
+        if (gnGroups > 0)
+        {
+            gn = nn.GroupNorm(gnGroups, outChannels);
+            // TorchSharp 0.107's GroupNorm leaves γ/β uninitialised (torch.empty); mmcv: γ=1, β=0.
+            using var _ = torch.no_grad();
+            nn.init.ones_(gn.weight!);
+            nn.init.zeros_(gn.bias!);
+        }
         _relu = relu;
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor x)
     {
+        using var scope = torch.NewDisposeScope();
         var y = conv.forward(x);
-        if (gn is not null)
-        {
-            var n = gn.forward(y);
-            y.Dispose();
-            y = n;
-        }
-        return _relu ? y.relu_() : y;
+        if (gn is not null) y = gn.forward(y);
+        return (_relu ? y.relu_() : y).MoveToOuterDisposeScope();
     }
 }
 
