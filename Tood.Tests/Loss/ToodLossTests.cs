@@ -177,6 +177,23 @@ public class ToodLossTests
     }
 
     [Fact]
+    public void Assignment_survives_the_callers_inner_scopes_and_frees_with_the_outer_one()
+    {
+        // Results are created inside the criterion's own dispose scopes; they must come back alive
+        // in the caller's scope (regression guard for scope hand-over) and be usable after it.
+        using var outer = NewDisposeScope();
+        var (inputs, gts) = TalScene(2);
+        BatchAssignment assignment;
+        using (var inner = NewDisposeScope())
+        {
+            assignment = new ToodLoss(1).Assign(inputs, gts, AssignMode.TaskAligned).MoveToOuterDisposeScope();
+        }
+        Assert.Equal(new long[] { 0, 1, 0, 1 }, LongArray(assignment.Labels.flatten()));
+        Assert.Equal(new long[] { 0, -1 }, LongArray(assignment.Images[1].AssignedGt));
+        assignment.Dispose();
+    }
+
+    [Fact]
     public void Mismatched_gt_count_is_rejected()
     {
         using var scope = NewDisposeScope();
