@@ -94,7 +94,7 @@ public class ToodLossTests
             0, 0, 4, 4,
             0, 0, 4, 4).unsqueeze(0);
         var inputs = new LossInputs(full(1, 8, 2, .5f), boxes, points, strides, new[] { 5, 3 },
-            CenternessLogits: zeros(1, 8));
+            CenternessLogits: zeros(1, 8, 1));   // [B,A,1] as DetectorOutput.FlatCenterness()
         var gts = new[] { new GtInstances(Rows(4, 0, 0, 32, 32, 8, 0, 40, 32), Longs(0, 1)) };
         using var loss = new ToodLoss(2).Forward(inputs, gts, AssignMode.Atss);
         var v = loss.ToValues();

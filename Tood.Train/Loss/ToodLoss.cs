@@ -169,8 +169,9 @@ public sealed class ToodLoss
             throw new ArgumentException($"anchor points must be [{anchors},2], got [{string.Join(",", inputs.AnchorPoints.shape)}]", nameof(inputs));
         if (inputs.Strides.dim() != 1 || inputs.Strides.shape[0] != anchors)
             throw new ArgumentException($"strides must be [{anchors}], got [{string.Join(",", inputs.Strides.shape)}]", nameof(inputs));
-        if (inputs.CenternessLogits is { } c && (c.dim() != 2 || c.shape[0] != batch || c.shape[1] != anchors))
-            throw new ArgumentException($"centerness logits must be [{batch},{anchors}], got [{string.Join(",", c.shape)}]", nameof(inputs));
+        if (inputs.CenternessLogits is { } c && (c.shape.Length is < 2 or > 3 || c.shape[0] != batch || c.shape[1] != anchors
+                || (c.dim() == 3 && c.shape[2] != 1)))
+            throw new ArgumentException($"centerness logits must be [{batch},{anchors}] or [{batch},{anchors},1], got [{string.Join(",", c.shape)}]", nameof(inputs));
         if (inputs.ValidMask is { } v && (v.dim() != 2 || v.shape[0] != batch || v.shape[1] != anchors))
             throw new ArgumentException($"valid mask must be [{batch},{anchors}], got [{string.Join(",", v.shape)}]", nameof(inputs));
         return (batch, anchors);
