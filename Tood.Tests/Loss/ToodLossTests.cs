@@ -94,7 +94,7 @@ public class ToodLossTests
             0, 0, 4, 4,
             0, 0, 4, 4).unsqueeze(0);
         var inputs = new LossInputs(full(1, 8, 2, .5f), boxes, points, strides, new[] { 5, 3 },
-            CenternessLogits: zeros(1, 8));
+            CenternessLogits: zeros(1, 8, 1));   // [B,A,1] as DetectorOutput.FlatCenterness()
         var gts = new[] { new GtInstances(Rows(4, 0, 0, 32, 32, 8, 0, 40, 32), Longs(0, 1)) };
         using var loss = new ToodLoss(2).Forward(inputs, gts, AssignMode.Atss);
         var v = loss.ToValues();
@@ -174,6 +174,23 @@ public class ToodLossTests
         Assert.Equal(new[] { true, false, true, false }, Bools(assignment.PositiveMask.flatten()));
         using var loss = criterion.Compute(inputs, assignment);
         Close(2 * .4999936 * 2 * .5 / Math.Max(2 * .4999936, 1), loss.ToValues().Bbox, 1e-5, "bbox");
+    }
+
+    [Fact]
+    public void Assignment_survives_the_callers_inner_scopes_and_frees_with_the_outer_one()
+    {
+        // Results are created inside the criterion's own dispose scopes; they must come back alive
+        // in the caller's scope (regression guard for scope hand-over) and be usable after it.
+        using var outer = NewDisposeScope();
+        var (inputs, gts) = TalScene(2);
+        BatchAssignment assignment;
+        using (var inner = NewDisposeScope())
+        {
+            assignment = new ToodLoss(1).Assign(inputs, gts, AssignMode.TaskAligned).MoveToOuterDisposeScope();
+        }
+        Assert.Equal(new long[] { 0, 1, 0, 1 }, LongArray(assignment.Labels.flatten()));
+        Assert.Equal(new long[] { 0, -1 }, LongArray(assignment.Images[1].AssignedGt));
+        assignment.Dispose();
     }
 
     [Fact]
