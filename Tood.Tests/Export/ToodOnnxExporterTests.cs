@@ -61,37 +61,41 @@ public class ToodOnnxExporterTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Tiny_after_sgd_steps_in_train_mode_matches_torchsharp()
+    public void Tiny_after_sgd_steps_matches_torchsharp()
     {
-        // Stand-in for "a briefly trained checkpoint": SGD on a differentiable surrogate in train mode moves
-        // every weight and the BN running statistics away from their init.
+        // Stand-in for "a briefly trained checkpoint" (no trainer yet): a few SGD steps move every weight away
+        // from its init. The surrogate is a pull towards random targets in parameter space, not a loss on
+        // the detector's outputs: with the model branch as merged (6bf0cda), backward through the T-Head
+        // intermittently yields NaN gradients (reported to the model owner) — a training issue, not an export one.
         using var scope = NewDisposeScope();
         torch.manual_seed(13);
         using var model = ToodDetector.Create("tiny", 4);
         var before = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
-        var opt = optim.SGD(model.parameters(), 0.05, momentum: 0.9);
-        var images = ExportTestSupport.Images(2, 128, 128, 4);
-        var x = ((images.to_type(ScalarType.Float32).flip(3) - tensor(ModelContract.DefaultMean)) / tensor(ModelContract.DefaultStd)).permute(0, 3, 1, 2).contiguous();
-        model.train();
-        for (int step = 0; step < 5; step++)
+        // Targets: each tensor perturbed by 50% of its own spread (at least 0.1), so weights stay at a realistic scale.
+        var targets = model.parameters().Select(p => p.detach() + randn_like(p) * Math.Max(0.1, p.numel() > 1 ? 0.5 * p.std().item<float>() : 0)).ToArray();
+        var opt = optim.SGD(model.parameters(), 0.1, momentum: 0.9);
+        for (int step = 0; step < 4; step++)
         {
             using var s = NewDisposeScope();
             opt.zero_grad();
-            using var outp = model.forward(x);
-            var loss = -outp.FlatScores().log().mean() + outp.FlatBoxesGrid().abs().mean();
+            var loss = model.parameters().Zip(targets, (p, t) => (p - t).square().sum()).Aggregate((a, b) => a + b);
             loss.backward();
             opt.step();
         }
         model.eval();
-        Assert.True((model.state_dict()["bbox_head.tood_cls.bias"] - before["bbox_head.tood_cls.bias"]).abs().max().item<float>() > 1e-3f);
-        Assert.True((model.state_dict()["backbone.bn1.running_mean"] - before["backbone.bn1.running_mean"]).abs().max().item<float>() > 1e-3f);
+        var after = model.state_dict();
+        Assert.All(model.parameters(), p => Assert.True(p.isfinite().all().item<bool>()));
+        Assert.True((after["bbox_head.tood_cls.bias"] - before["bbox_head.tood_cls.bias"]).abs().max().item<float>() > 1e-2f);
+        Assert.True((after["bbox_head.reg_offset_module.2.weight"] - before["bbox_head.reg_offset_module.2.weight"]).abs().max().item<float>() > 1e-2f);
+
         var meta = ExportTestSupport.Meta(model, 128, 128);
-        var oImages = ExportTestSupport.Images(2, 128, 128, 5);
+        var images = ExportTestSupport.Images(2, 128, 128, 5);
         var onnx = ToodOnnxExporter.ExportToBytes(model, meta, new ExportOptions { InputWidth = 128, InputHeight = 128 });
-        var (rb, rs) = ExportTestSupport.Reference(model, oImages, meta);
-        var (b, sc) = ExportTestSupport.RunOnnx(onnx, oImages);
+        var (rb, rs) = ExportTestSupport.Reference(model, images, meta);
+        var (b, sc) = ExportTestSupport.RunOnnx(onnx, images);
         float db = OrtTestRunner.MaxAbsDiff(rb, b), ds = OrtTestRunner.MaxAbsDiff(rs, sc);
-        output.WriteLine($"tiny after SGD: max|Δbox| = {db:E2} px, max|Δscore| = {ds:E2}");
+        output.WriteLine($"tiny after SGD: max|Δbox| = {db:E2} px, max|Δscore| = {ds:E2}, box |max| {rb.abs().max().item<float>():F1} px, score range [{rs.min().item<float>():F4}, {rs.max().item<float>():F4}] std {rs.std().item<float>():F4}");
+        Assert.True(rs.std().item<float>() > 0.01f, "reference scores are nearly constant");
         Assert.True(db <= BoxTolPx && ds <= ScoreTol, $"box {db}, score {ds}");
     }
 
