@@ -18,7 +18,9 @@ public class ToodOnnxExporterTests(ITestOutputHelper output)
 
     private (float Box, float Score) AssertParity(ToodDetector model, CheckpointMeta meta, ExportOptions o, Tensor images, string label)
     {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
         var onnx = ToodOnnxExporter.ExportToBytes(model, meta, o);
+        output.WriteLine($"{label}: export {sw.Elapsed.TotalSeconds:F2} s");
         var (refBoxes, refScores) = ExportTestSupport.Reference(model, images, meta);
         var (boxes, scores) = ExportTestSupport.RunOnnx(onnx, images);
         float db = OrtTestRunner.MaxAbsDiff(refBoxes, boxes), ds = OrtTestRunner.MaxAbsDiff(refScores, scores);
@@ -71,8 +73,19 @@ public class ToodOnnxExporterTests(ITestOutputHelper output)
         torch.manual_seed(13);
         using var model = ToodDetector.Create("tiny", 4);
         var before = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
-        // Targets: each tensor perturbed by 50% of its own spread (at least 0.1), so weights stay at a realistic scale.
-        var targets = model.parameters().Select(p => p.detach() + randn_like(p) * Math.Max(0.1, p.numel() > 1 ? 0.5 * p.std().item<float>() : 0)).ToArray();
+        // Targets: each tensor perturbed by half its own spread (at least 0.03, 0.1 for 1-D tensors such as
+        // biases and GN γ/β), so weights stay at a realistic scale; the two score-prior biases are pulled from
+        // −4.6 towards −1 as training on positives would, so scores spread out. A private generator keeps this
+        // independent of other tests.
+        var gen = new Generator().manual_seed(13);
+        var targets = model.named_parameters().Select(np =>
+        {
+            var (name, p) = np;
+            if (name is "bbox_head.tood_cls.bias" or "bbox_head.cls_prob_module.2.bias") return full_like(p, -1.0) + randn(p.shape, generator: gen) * 0.5;
+            float spread = p.numel() > 1 ? p.std().item<float>() : 0f;
+            double sigma = p.dim() >= 2 ? Math.Max(0.5 * spread, 0.03) : 0.1;
+            return p.detach() + randn(p.shape, generator: gen) * sigma;
+        }).ToArray();
         var opt = optim.SGD(model.parameters(), 0.1, momentum: 0.9);
         for (int step = 0; step < 4; step++)
         {
@@ -86,7 +99,7 @@ public class ToodOnnxExporterTests(ITestOutputHelper output)
         var after = model.state_dict();
         Assert.All(model.parameters(), p => Assert.True(p.isfinite().all().item<bool>()));
         Assert.True((after["bbox_head.tood_cls.bias"] - before["bbox_head.tood_cls.bias"]).abs().max().item<float>() > 1e-2f);
-        Assert.True((after["bbox_head.reg_offset_module.2.weight"] - before["bbox_head.reg_offset_module.2.weight"]).abs().max().item<float>() > 1e-2f);
+        Assert.True((after["bbox_head.reg_offset_module.2.weight"] - before["bbox_head.reg_offset_module.2.weight"]).abs().max().item<float>() > 1e-4f);
 
         var meta = ExportTestSupport.Meta(model, 128, 128);
         var images = ExportTestSupport.Images(2, 128, 128, 5);
