@@ -6,6 +6,7 @@ using Xunit;
 
 namespace Tood.Tests.Export;
 
+[Collection(ExportTestSupport.Serial)]
 public class ExportCommandTests
 {
     [Theory]
