@@ -33,6 +33,6 @@ internal sealed class ModuleIndex
     {
         var s = Get<Scale>(name);
         using var _ = torch.no_grad();
-        return s.scale.to(torch.CPU).item<float>();
+        return s.Value.to(torch.CPU).item<float>();
     }
 }

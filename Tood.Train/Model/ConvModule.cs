@@ -10,21 +10,29 @@ namespace Tood.Train.Model;
 /// </summary>
 public sealed class ConvModule : nn.Module<Tensor, Tensor>
 {
-    public Conv2d conv { get; }
-    public GroupNorm? gn { get; }
+    // Field names are the state-dict keys (RegisterComponents uses field names).
+    private readonly Conv2d conv;
+    private readonly GroupNorm? gn;
     private readonly bool _relu;
+
+    public Conv2d Conv => conv;
+    public GroupNorm? Norm => gn;
 
     public ConvModule(long inChannels, long outChannels, long kernel, long stride = 1, int gnGroups = 0, bool relu = false)
         : base(nameof(ConvModule))
     {
         conv = nn.Conv2d(inChannels, outChannels, kernel, stride: stride, padding: kernel / 2, bias: gnGroups <= 0);
-        register_module("conv", conv);
         if (gnGroups > 0)
         {
             gn = nn.GroupNorm(gnGroups, outChannels);
-            register_module("gn", gn);
+            // TorchSharp 0.107's GroupNorm leaves weight/bias uninitialised (observed NaN/garbage):
+            // set mmcv's constant init (1, 0) explicitly.
+            using var _ = torch.no_grad();
+            nn.init.ones_(gn.weight!);
+            nn.init.zeros_(gn.bias!);
         }
         _relu = relu;
+        RegisterComponents();
     }
 
     public override Tensor forward(Tensor x)
@@ -43,12 +51,14 @@ public sealed class ConvModule : nn.Module<Tensor, Tensor>
 /// <summary>mmcv <c>Scale</c>: one learnable scalar (key <c>scale</c>, shape []), init 1.0.</summary>
 public sealed class Scale : nn.Module<Tensor, Tensor>
 {
-    public Parameter scale { get; }
+    private readonly Parameter scale;
+
+    public Parameter Value => scale;
 
     public Scale(double init = 1.0) : base(nameof(Scale))
     {
         scale = new Parameter(torch.tensor((float)init));
-        register_parameter("scale", scale);
+        RegisterComponents();
     }
 
     public override Tensor forward(Tensor x) => x * scale;

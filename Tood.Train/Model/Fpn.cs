@@ -26,8 +26,8 @@ public sealed class Fpn : nn.Module<Tensor[], Tensor[]>
         fpn_convs.Add(new ConvModule(outChannels, outChannels, 3, stride: 2));
         OutChannels = outChannels;
         RegisterComponents();
-        foreach (var m in lateral_convs) Init.XavierUniform(m.conv);
-        foreach (var m in fpn_convs) Init.XavierUniform(m.conv);
+        foreach (var m in lateral_convs) Init.XavierUniform(m.Conv);
+        foreach (var m in fpn_convs) Init.XavierUniform(m.Conv);
     }
 
     public override Tensor[] forward(Tensor[] c)

@@ -35,8 +35,8 @@ public sealed class ParallelHead : nn.Module<Tensor[], DetectorOutput>
         RegisterComponents();
 
         // mmdet ATSSHead init: N(0, 0.01) everywhere, cls bias from the prior.
-        foreach (var m in cls_convs) Init.Normal(m.conv, 0.01);
-        foreach (var m in reg_convs) Init.Normal(m.conv, 0.01);
+        foreach (var m in cls_convs) Init.Normal(m.Conv, 0.01);
+        foreach (var m in reg_convs) Init.Normal(m.Conv, 0.01);
         Init.Normal(atss_cls, 0.01, Init.PriorBias(cfg.PriorProb));
         Init.Normal(atss_reg, 0.01);
         Init.Normal(atss_centerness, 0.01);

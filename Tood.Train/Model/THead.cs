@@ -41,7 +41,7 @@ public sealed class THead : nn.Module<Tensor[], DetectorOutput>
 
         // spec §2.1 init table
         double biasCls = Init.PriorBias(cfg.PriorProb);
-        foreach (var m in inter_convs) Init.Normal(m.conv, 0.01);
+        foreach (var m in inter_convs) Init.Normal(m.Conv, 0.01);
         Init.Normal(prob1, 0.01);
         Init.Normal(prob2, 0.01, biasCls);
         Init.Normal(off1, 0.001);

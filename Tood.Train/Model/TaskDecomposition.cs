@@ -30,7 +30,7 @@ public sealed class TaskDecomposition : nn.Module<Tensor, Tensor, Tensor>
         RegisterComponents();
         Init.Normal(fc1, 0.001);
         Init.Normal(fc2, 0.001);
-        Init.Normal(reduction_conv.conv, 0.01);
+        Init.Normal(reduction_conv.Conv, 0.01);
     }
 
     /// <param name="feat">X_inter [B, N·C, H, W] (layer-major channel order).</param>

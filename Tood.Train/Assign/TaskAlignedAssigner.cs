@@ -1,0 +1,113 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Tood.Train.Assign;
+
+/// <summary>
+/// Task-aligned assigner, TAL (spec §4.2; official fcjian/TOOD and mmdet behaviour, not the
+/// Paddle/Ultralytics variants — spec §8, P10, P11). One image per call, fully batched over
+/// anchors and gts.
+/// </summary>
+public sealed class TaskAlignedAssigner
+{
+    /// <param name="topk">Candidates per gt over all levels jointly (spec: 13).</param>
+    /// <param name="alpha">Exponent of the class score in t = s^α·u^β (spec: 1).</param>
+    /// <param name="beta">Exponent of the IoU (spec: 6).</param>
+    public TaskAlignedAssigner(int topk = 13, double alpha = 1.0, double beta = 6.0)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(topk, 1);
+        TopK = topk;
+        Alpha = alpha;
+        Beta = beta;
+    }
+
+    public int TopK { get; }
+    public double Alpha { get; }
+    public double Beta { get; }
+
+    /// <summary>Normalisation epsilon of t̂ (official 10e-8 = 1e-7).</summary>
+    public const double NormEps = 1e-7;
+
+    /// <summary>
+    /// Assigns the anchors of one image. Inputs are detached internally.
+    /// </summary>
+    /// <param name="scores">[A,K] aligned class probabilities.</param>
+    /// <param name="predBoxes">[A,4] predicted boxes in pixels.</param>
+    /// <param name="anchorPoints">[A,2] anchor centres (j·s, i·s) in pixels.</param>
+    /// <param name="gtBoxes">[G,4] gt boxes in pixels (G may be 0).</param>
+    /// <param name="gtLabels">[G] gt classes 0..K−1.</param>
+    /// <param name="validMask">Optional [A] bool: false for padded anchors (never positive, label weight 0).</param>
+    public AssignResult Assign(Tensor scores, Tensor predBoxes, Tensor anchorPoints,
+        Tensor gtBoxes, Tensor gtLabels, Tensor? validMask = null)
+    {
+        if (scores.dim() != 2)
+            throw new ArgumentException($"scores must be [A,K], got [{string.Join(",", scores.shape)}]", nameof(scores));
+        long numAnchors = scores.shape[0];
+        int numClasses = (int)scores.shape[1];
+        CheckCommon(numAnchors, predBoxes, anchorPoints, gtBoxes, gtLabels, validMask);
+        var device = scores.device;
+        long numGts = gtBoxes.shape[0];
+        if (numGts == 0 || numAnchors == 0)
+            return AssignResult.AllNegative(numClasses, numAnchors, device, validMask);
+
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var s = scores.detach().to_type(ScalarType.Float32);
+        var d = predBoxes.detach().to_type(ScalarType.Float32);
+        var pts = anchorPoints.detach().to_type(ScalarType.Float32);
+        var gb = gtBoxes.detach().to_type(ScalarType.Float32);
+        var gl = gtLabels.detach().to_type(ScalarType.Int64);
+
+        // steps 1-3: u = IoU(pred, gt) (P1 clamp), s_g = S[:, label_g], t = s^α·u^β.
+        var u = BoxOps.PairwiseIoU(d, gb);                                     // [A,G]
+        var sg = s.index_select(1, gl);                                        // [A,G]
+        var t = sg.pow(Alpha) * u.pow(Beta);
+        var valid = validMask?.to_type(ScalarType.Bool);
+        // Invalid anchors rank below every valid one (t ≥ 0) and fail t > 0, which equals
+        // running on the valid subset only.
+        var tRank = valid is null ? t : t.where(valid.unsqueeze(1), full_like(t, -1.0));
+
+        // step 4: top-k over all levels jointly, per gt (P10: before the inside test).
+        int k = (int)Math.Min(TopK, numAnchors);
+        var (_, candIdx) = tRank.topk(k, dim: 0);                              // [k,G]
+        var candidate = zeros_like(t, dtype: ScalarType.Bool)
+            .scatter_(0, candIdx, ones_like(candIdx, dtype: ScalarType.Bool));
+
+        // step 5: positive iff candidate, t > 0 and centre strictly inside the gt.
+        var inside = BoxOps.PointsInsideBoxes(pts, gb);
+        var pos = candidate.logical_and(tRank.gt(0)).logical_and(inside);     // [A,G]
+
+        // step 6: conflicts → gt with the highest IoU among those it is positive for (P11).
+        var uMasked = u.where(pos, full_like(u, double.NegativeInfinity));
+        var (_, best) = uMasked.max(1);                                        // [A]
+        var positive = pos.any(1);
+        var chosen = nn.functional.one_hot(best, numGts).to_type(ScalarType.Bool)
+            .logical_and(positive.unsqueeze(1));                              // [A,G] final P_g
+
+        // steps 7-8: t̂_i = t_i / (max_{P_g} t + 1e-7) · max_{P_g} u.
+        var tAssigned = t.gather(1, best.unsqueeze(1)).squeeze(1);            // [A]
+        var uAssigned = u.gather(1, best.unsqueeze(1)).squeeze(1);
+        var zero = zeros_like(t);
+        var maxT = t.where(chosen, zero).amax(new long[] { 0 });               // [G]
+        var maxU = u.where(chosen, zero).amax(new long[] { 0 });
+        var tHat = tAssigned / (maxT.index_select(0, best) + NormEps) * maxU.index_select(0, best);
+
+        var labelWeights = valid ?? ones(numAnchors, dtype: ScalarType.Bool, device: device);
+        return AssignResult.FromAssignment(numClasses, pts, positive, best, gb, gl, tHat, uAssigned, labelWeights);
+    }
+
+    internal static void CheckCommon(long numAnchors, Tensor? boxes, Tensor points, Tensor gtBoxes,
+        Tensor gtLabels, Tensor? validMask)
+    {
+        if (boxes is not null && (boxes.dim() != 2 || boxes.shape[0] != numAnchors || boxes.shape[1] != 4))
+            throw new ArgumentException($"boxes must be [{numAnchors},4], got [{string.Join(",", boxes.shape)}]", nameof(boxes));
+        if (points.dim() != 2 || points.shape[0] != numAnchors || points.shape[1] != 2)
+            throw new ArgumentException($"anchor points must be [{numAnchors},2], got [{string.Join(",", points.shape)}]", nameof(points));
+        if (gtBoxes.dim() != 2 || gtBoxes.shape[1] != 4)
+            throw new ArgumentException($"gt boxes must be [G,4], got [{string.Join(",", gtBoxes.shape)}]", nameof(gtBoxes));
+        if (gtLabels.dim() != 1 || gtLabels.shape[0] != gtBoxes.shape[0])
+            throw new ArgumentException($"gt labels must be [{gtBoxes.shape[0]}], got [{string.Join(",", gtLabels.shape)}]", nameof(gtLabels));
+        if (validMask is not null && (validMask.dim() != 1 || validMask.shape[0] != numAnchors))
+            throw new ArgumentException($"valid mask must be [{numAnchors}], got [{string.Join(",", validMask.shape)}]", nameof(validMask));
+    }
+}

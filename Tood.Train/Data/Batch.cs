@@ -1,0 +1,34 @@
+using Tood.Train.Data.Augment;
+using static TorchSharp.torch;
+
+namespace Tood.Train.Data;
+
+/// <summary>
+/// A collated batch: <see cref="Images"/> float32 [B,3,S,S] (normalised RGB), per image gt boxes [G,4]
+/// (x1,y1,x2,y2 pixels in the letterboxed canvas) and labels [G] (int64 class index), plus what is needed
+/// to map predictions back to source pixels. Owns its tensors (created on loader threads, outside any
+/// dispose scope).
+/// </summary>
+public sealed class Batch(int epoch, int index, Tensor images, Tensor[] gtBoxes, Tensor[] gtLabels,
+    long[] imageIds, Placement[] placements, int[] srcWidths, int[] srcHeights) : IDisposable
+{
+    public int Epoch { get; } = epoch;
+    public int Index { get; } = index;
+    public Tensor Images { get; } = images;
+    public IReadOnlyList<Tensor> GtBoxes { get; } = gtBoxes;
+    public IReadOnlyList<Tensor> GtLabels { get; } = gtLabels;
+    public IReadOnlyList<long> ImageIds { get; } = imageIds;
+    public IReadOnlyList<Placement> Placements { get; } = placements;
+    public IReadOnlyList<int> SourceWidths { get; } = srcWidths;
+    public IReadOnlyList<int> SourceHeights { get; } = srcHeights;
+    public int Size => imageIds.Length;
+    /// <summary>Seconds the consumer waited for this batch (0 when it was already prefetched).</summary>
+    public double WaitSeconds { get; internal set; }
+
+    public void Dispose()
+    {
+        Images.Dispose();
+        foreach (var t in gtBoxes) t.Dispose();
+        foreach (var t in gtLabels) t.Dispose();
+    }
+}

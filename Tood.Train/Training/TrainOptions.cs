@@ -1,0 +1,57 @@
+using Tood.Train.Model;
+
+namespace Tood.Train.Training;
+
+/// <summary>Everything <c>tood-train train</c> accepts (defaults follow spec §5 except where noted).</summary>
+public sealed record TrainOptions
+{
+    public required string TrainAnnotations { get; init; }
+    public required string TrainImages { get; init; }
+    public string? ValAnnotations { get; init; }
+    public string? ValImages { get; init; }
+    public required string RunDir { get; init; }
+    public string Preset { get; init; } = "tiny";
+    public HeadKind Head { get; init; } = HeadKind.TaskAligned;
+    public int Epochs { get; init; } = 12;
+    public int BatchSize { get; init; } = 16;
+    public int ImageSize { get; init; } = 512;
+    public string Device { get; init; } = "auto";
+    public bool Resume { get; init; }
+    public double Lr { get; init; } = 0.01;
+    public double Momentum { get; init; } = 0.9;
+    public double WeightDecay { get; init; } = 1e-4;
+    public int WarmupIters { get; init; } = 500;
+    public ScheduleKind Schedule { get; init; } = ScheduleKind.Step;
+    /// <summary>ATSS warm-up epochs before TAL (spec §4, P4).</summary>
+    public int WarmupEpochs { get; init; } = 4;
+    /// <summary>Micro-batches per optimizer step (spec P6: accumulate to the paper's 16 images).</summary>
+    public int Accumulate { get; init; } = 1;
+    /// <summary>Max global gradient norm; null = no clipping (spec §5 reference configs).</summary>
+    public double? ClipGrad { get; init; }
+    public int Seed { get; init; }
+    public int Workers { get; init; } = Math.Max(1, Environment.ProcessorCount - 1);
+    /// <summary>Scale jitter range (1,1 disables it; spec §5 uses flip only).</summary>
+    public double MinScale { get; init; } = 0.75;
+    public double MaxScale { get; init; } = 1.25;
+    /// <summary>Print a progress line every N iterations when stderr is redirected.</summary>
+    public int LogEvery { get; init; } = 20;
+    /// <summary>Validate every N epochs (and always after the last).</summary>
+    public int ValEvery { get; init; } = 1;
+
+    public void Validate()
+    {
+        static void Check(bool ok, string message) { if (!ok) throw new Realtime.Cli.UsageException(message); }
+        Check(Epochs >= 1, $"--epochs must be ≥ 1, got {Epochs}");
+        Check(BatchSize >= 1, $"--batch must be ≥ 1, got {BatchSize}");
+        Check(ImageSize >= 32 && ImageSize % 32 == 0, $"--imgsz must be a positive multiple of 32, got {ImageSize}");
+        Check(Lr > 0 && double.IsFinite(Lr), $"--lr must be positive, got {Lr}");
+        Check(WarmupIters >= 0, $"--warmup-iters must be ≥ 0, got {WarmupIters}");
+        Check(WarmupEpochs >= 0, $"--warmup-epochs must be ≥ 0, got {WarmupEpochs}");
+        Check(Accumulate >= 1, $"--accumulate must be ≥ 1, got {Accumulate}");
+        Check(ClipGrad is null || ClipGrad > 0, $"--clip-grad must be positive, got {ClipGrad}");
+        Check(Workers >= 1, $"--workers must be ≥ 1, got {Workers}");
+        Check(MinScale > 0 && MaxScale >= MinScale, $"--scale-jitter must be MIN,MAX with 0 < MIN ≤ MAX");
+        Check((ValAnnotations is null) == (ValImages is null), "--val-data and --val-images go together");
+        Check(ValEvery >= 1, $"--val-every must be ≥ 1, got {ValEvery}");
+    }
+}

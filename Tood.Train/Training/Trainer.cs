@@ -1,0 +1,258 @@
+using System.Diagnostics;
+using System.Globalization;
+using Tood.Train.Data;
+using Tood.Train.Data.Augment;
+using Tood.Train.Loss;
+using Tood.Train.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Tood.Train.Training;
+
+/// <summary>Outcome of <see cref="Trainer.RunAsync"/>.</summary>
+public sealed record TrainResult(int EpochsDone, long Steps, double? BestAp, IReadOnlyList<EpochMetrics> Metrics);
+
+/// <summary>
+/// The training loop (spec §5, §10 items 8–9): SGD (momentum 0.9, wd 1e-4), linear warm-up + step/cosine
+/// LR (<see cref="LrSchedule"/>), ATSS for the first <see cref="TrainOptions.WarmupEpochs"/> epochs then
+/// TAL (mode chosen from the epoch at the start of every epoch, P4), gradient accumulation, optional
+/// clipping, fp32 (P3). After every epoch: RUNDIR/last.ckpt (weights + optimizer + progress), validation
+/// COCO mAP → RUNDIR/best.ckpt, a metrics.csv row and curves.png. A non-finite loss stops with
+/// <see cref="NonFiniteLossException"/> before backward, so the last checkpoint stays good.
+/// </summary>
+public sealed class Trainer(TrainOptions options, TextWriter? log = null)
+{
+    public const string LastName = "last.ckpt", BestName = "best.ckpt", MetricsName = "metrics.csv", CurvesName = "curves.png";
+
+    private readonly TextWriter _log = log ?? Console.Error;
+    public TrainOptions Options { get; } = options;
+
+    /// <summary>Test hook: called after each iteration with (epoch, iteration in epoch, global step).</summary>
+    internal Action<int, int, long>? AfterIteration { get; init; }
+
+    /// <summary>Test hook: may replace the total loss of (epoch, iteration) before the finiteness check.</summary>
+    internal Func<int, int, Tensor, Tensor>? LossHook { get; init; }
+
+    public async Task<TrainResult> RunAsync(CancellationToken ct = default)
+    {
+        var o = Options;
+        o.Validate();
+        var inv = CultureInfo.InvariantCulture;
+        var device = DeviceSelector.Resolve(o.Device);
+        Directory.CreateDirectory(o.RunDir);
+        string lastPath = Path.Combine(o.RunDir, LastName), bestPath = Path.Combine(o.RunDir, BestName);
+
+        LoadedCheckpoint? resumed = null;
+        if (o.Resume)
+        {
+            if (!File.Exists(lastPath)) throw new CheckpointException($"--resume: no checkpoint '{lastPath}' to resume from");
+            resumed = Checkpoint.Load(lastPath, device);
+        }
+
+        CategoryMap? map = resumed is null ? null : new CategoryMap(resumed.Meta.CategoryIds, resumed.Meta.ClassNames);
+        var train = CocoDetectionDataset.Load(o.TrainAnnotations, o.TrainImages, map, w => _log.WriteLine(w));
+        map = train.Categories;
+        var val = o.ValAnnotations is null ? null : CocoDetectionDataset.Load(o.ValAnnotations, o.ValImages!, map, w => _log.WriteLine(w));
+
+        torch.manual_seed(o.Seed);
+        ToodDetector model;
+        int startEpoch = 0;
+        long step = 0;
+        double? best = null;
+        if (resumed is not null)
+        {
+            model = resumed.Model;
+            var m = resumed.Meta;
+            if (m.Model.NumClasses != map.Count)
+                throw new CheckpointException($"checkpoint '{lastPath}' has {m.Model.NumClasses} classes, dataset {o.TrainAnnotations} has {map.Count}");
+            startEpoch = m.Epoch;
+            step = m.GlobalStep;
+            best = m.BestMap;
+            // A resumed run continues a different generator state; reseed from (seed, epoch) for reproducibility.
+            torch.manual_seed(o.Seed + startEpoch);
+        }
+        else
+        {
+            try { model = new ToodDetector(ModelPresets.Get(o.Preset, map.Count, o.Head)); }
+            catch (ArgumentException e) { throw new Realtime.Cli.UsageException(e.Message); }
+            model.to(device);
+        }
+
+        using var _model = model;
+        model.train();
+        var parameters = model.parameters().Where(p => p.requires_grad).ToList();
+        using var optimizer = torch.optim.SGD(parameters, o.Lr, o.Momentum, 0, o.WeightDecay, false);
+        if (resumed?.OptimizerState is { } state) Checkpoint.RestoreOptimizer(optimizer, state);
+
+        var loader = new DataLoader(train, new DataLoaderOptions(o.BatchSize, o.ImageSize, Shuffle: true,
+            new AugmentOptions(0.5, o.MinScale, o.MaxScale), o.Seed, SkipEmpty: true, DropLast: false, o.Workers, Prefetch: 2));
+        int batches = loader.BatchesPerEpoch;
+        int stepsPerEpoch = (batches + o.Accumulate - 1) / o.Accumulate;
+        var schedule = new LrSchedule(o.Lr, o.Epochs, stepsPerEpoch, o.Schedule, o.WarmupIters);
+        var criterion = new ToodLoss(map.Count);
+        var metricsLog = new MetricsLog(Path.Combine(o.RunDir, MetricsName));
+        metricsLog.TruncateFrom(startEpoch);
+
+        _log.WriteLine(string.Create(inv,
+            $"train: {train.Summary()}; {loader.SampleCount} images with boxes, {batches} batches/epoch, {stepsPerEpoch} steps/epoch; preset {o.Preset}, head {o.Head.ToName()}, {model.TrainableParameters():N0} trainable params, device {device.type}{(resumed is null ? "" : $"; resumed at epoch {startEpoch}, step {step}")}"));
+        if (val is not null) _log.WriteLine($"val: {val.Summary()}");
+        resumed = null; // model ownership moved to _model
+
+        Tensor? anchors = null, strides = null;
+        (int H, int W) anchorKey = default;
+        List<int> levelCounts = [];
+        bool interactive = !Console.IsErrorRedirected && ReferenceEquals(_log, Console.Error);
+        var totalTimer = Stopwatch.StartNew();
+        long itersDoneThisRun = 0;
+        try
+        {
+            for (int epoch = startEpoch; epoch < o.Epochs; epoch++)
+            {
+                var mode = ToodLoss.ModeForEpoch(epoch, o.WarmupEpochs);
+                var epochTimer = Stopwatch.StartNew();
+                double sumTotal = 0, sumCls = 0, sumBbox = 0, sumCtr = 0, sumPos = 0, waitSum = 0;
+                bool hasCtr = false;
+                int it = 0;
+                double lr = schedule.At(step, epoch);
+                optimizer.zero_grad();
+                await foreach (var batch in loader.ReadEpochAsync(epoch, 0, ct))
+                {
+                    using var _b = batch;
+                    ct.ThrowIfCancellationRequested();
+                    waitSum += batch.WaitSeconds;
+                    int groupStart = it / o.Accumulate * o.Accumulate;
+                    int groupSize = Math.Min(o.Accumulate, batches - groupStart);
+                    LossValues v;
+                    using (var scope = torch.NewDisposeScope())
+                    {
+                        var images = batch.Images.to(device);
+                        using var output = model.forward(images);
+                        var sizes = output.LevelSizes;
+                        var key = (sizes[0].Height, sizes[0].Width);
+                        if (anchors is null || key != anchorKey)
+                        {
+                            anchors?.Dispose();
+                            strides?.Dispose();
+                            anchors = Priors.AnchorPoints(sizes, output.Strides, device).DetachFromDisposeScope();
+                            strides = Priors.Strides(sizes, output.Strides, device).DetachFromDisposeScope();
+                            levelCounts = [.. sizes.Select(s => s.Height * s.Width)];
+                            anchorKey = key;
+                        }
+                        var inputs = new LossInputs(output.FlatScores(), output.FlatBoxes(), anchors, strides!, levelCounts,
+                            output.Centerness is null ? null : output.FlatCenterness().squeeze(-1));
+                        var gts = batch.GtBoxes.Zip(batch.GtLabels, (b, l) => new GtInstances(b, l)).ToList();
+                        using var loss = criterion.Forward(inputs, gts, mode);
+                        var total = LossHook is null ? loss.Total : LossHook(epoch, it, loss.Total);
+                        v = loss.ToValues();
+                        double totalValue = total.item<float>();
+                        if (!double.IsFinite(totalValue))
+                            throw new NonFiniteLossException(string.Create(inv,
+                                $"non-finite loss ({totalValue}) at epoch {epoch + 1}, iteration {it + 1} (step {step}); batch image ids: {string.Join(' ', batch.ImageIds)}; last good checkpoint: {(File.Exists(lastPath) ? lastPath : "none")}"));
+                        (total / groupSize).backward();
+                        CheckGradients(model, epoch, it, step, batch, lastPath);
+                    }
+                    it++;
+                    itersDoneThisRun++;
+                    if (it % o.Accumulate == 0 || it == batches)
+                    {
+                        lr = schedule.At(step, epoch);
+                        foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+                        if (o.ClipGrad is { } clip) torch.nn.utils.clip_grad_norm_(parameters, clip);
+                        optimizer.step();
+                        optimizer.zero_grad();
+                        step++;
+                    }
+                    sumTotal += v.Total; sumCls += v.Cls; sumBbox += v.Bbox; sumPos += v.NumPositives;
+                    if (v.Centerness is { } c) { sumCtr += c; hasCtr = true; }
+
+                    double ips = it / Math.Max(1e-9, epochTimer.Elapsed.TotalSeconds);
+                    if (interactive || it % o.LogEvery == 0 || it == batches)
+                    {
+                        long remaining = (long)(o.Epochs - epoch - 1) * batches + (batches - it);
+                        var eta = TimeSpan.FromSeconds(remaining / Math.Max(1e-9, ips));
+                        var line = string.Create(inv,
+                            $"epoch {epoch + 1}/{o.Epochs} iter {it}/{batches} [{(mode == AssignMode.TaskAligned ? "tal" : "atss")}] loss {sumTotal / it:F4} (cls {sumCls / it:F4} bbox {sumBbox / it:F4}{(hasCtr ? $" ctr {sumCtr / it:F4}" : "")}) pos {sumPos / it:F1} lr {lr:G4} {ips:F2} it/s data {100 * waitSum / Math.Max(1e-9, epochTimer.Elapsed.TotalSeconds):F0}% ETA {eta:hh\\:mm\\:ss}");
+                        if (interactive) _log.Write("\r" + line.PadRight(150));
+                        else _log.WriteLine(line);
+                    }
+                    AfterIteration?.Invoke(epoch, it, step);
+                }
+                if (interactive) _log.WriteLine();
+                double epochSeconds = epochTimer.Elapsed.TotalSeconds;
+
+                double? ap = null, ap50 = null;
+                if (val is not null && ((epoch + 1) % o.ValEvery == 0 || epoch + 1 == o.Epochs))
+                {
+                    var (stats, _) = await Validator.EvaluateAsync(model, val, o.ImageSize, device, o.BatchSize, o.Workers, ct: ct);
+                    model.train();
+                    ap = stats.AP;
+                    ap50 = stats.AP50;
+                    _log.WriteLine(string.Create(inv, $"epoch {epoch + 1}: val AP {stats.AP:F4} AP50 {stats.AP50:F4} AP75 {stats.AP75:F4}"));
+                }
+                bool isBest = ap is { } a && (best is null || a > best);
+                if (isBest) best = ap;
+
+                var meta = Meta(model, train, map, epoch + 1, step, best, o);
+                Checkpoint.Save(lastPath, model, meta, Checkpoint.SerializeOptimizer(optimizer));
+                if (isBest) Checkpoint.Save(bestPath, model, meta);
+
+                var row = new EpochMetrics(epoch, step, mode == AssignMode.TaskAligned ? "tal" : "atss", lr,
+                    sumTotal / Math.Max(1, it), sumCls / Math.Max(1, it), sumBbox / Math.Max(1, it), hasCtr ? sumCtr / Math.Max(1, it) : null,
+                    sumPos / Math.Max(1, it), it / Math.Max(1e-9, epochSeconds), waitSum / Math.Max(1e-9, epochSeconds), epochSeconds, ap, ap50);
+                metricsLog.Append(row);
+                CurvePlot.Save(Path.Combine(o.RunDir, CurvesName), metricsLog.Read());
+            }
+        }
+        finally
+        {
+            anchors?.Dispose();
+            strides?.Dispose();
+        }
+        var rows = metricsLog.Read();
+        _log.WriteLine(string.Create(inv, $"done: {o.Epochs} epochs, {step} steps, {itersDoneThisRun} iterations this run in {totalTimer.Elapsed:hh\\:mm\\:ss}; best val AP {(best is null ? "n/a" : best.Value.ToString("F4", inv))}; checkpoints in {o.RunDir}"));
+        return new TrainResult(o.Epochs, step, best, rows);
+    }
+
+    /// <summary>One host sync: all gradients finite? Otherwise name the first offending parameters (spec P2/P5).</summary>
+    private static void CheckGradients(ToodDetector model, int epoch, int it, long step, Batch batch, string lastPath)
+    {
+        using var scope = torch.NewDisposeScope();
+        var named = model.named_parameters().Where(p => p.parameter.grad is not null).ToList();
+        if (named.Count == 0) return;
+        var flags = torch.stack(named.Select(p => p.parameter.grad!.isfinite().all()).ToArray());
+        if (flags.all().item<bool>()) return;
+        var bad = named.Where((p, i) => !flags[i].item<bool>()).Select(p => p.name).Take(5);
+        throw new NonFiniteLossException(string.Create(CultureInfo.InvariantCulture,
+            $"non-finite gradient at epoch {epoch + 1}, iteration {it + 1} (step {step}) in {string.Join(", ", bad)}; batch image ids: {string.Join(' ', batch.ImageIds)}; last good checkpoint: {(File.Exists(lastPath) ? lastPath : "none")}"));
+    }
+
+    private static CheckpointMeta Meta(ToodDetector model, CocoDetectionDataset train, CategoryMap map, int epochsDone, long step, double? best, TrainOptions o)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        return new CheckpointMeta
+        {
+            Model = model.Config,
+            ClassNames = [.. map.Names],
+            CategoryIds = [.. map.CategoryIds],
+            InputWidth = o.ImageSize,
+            InputHeight = o.ImageSize,
+            Epoch = epochsDone,
+            GlobalStep = step,
+            BestMap = best,
+            TrainingData = train.Summary(),
+            Extra = new Dictionary<string, string>
+            {
+                ["seed"] = o.Seed.ToString(inv),
+                ["lr"] = o.Lr.ToString("R", inv),
+                ["schedule"] = o.Schedule.ToString().ToLowerInvariant(),
+                ["warmup_iters"] = o.WarmupIters.ToString(inv),
+                ["warmup_epochs"] = o.WarmupEpochs.ToString(inv),
+                ["epochs"] = o.Epochs.ToString(inv),
+                ["batch"] = o.BatchSize.ToString(inv),
+                ["accumulate"] = o.Accumulate.ToString(inv),
+                ["clip_grad"] = o.ClipGrad?.ToString("R", inv) ?? "none",
+                ["scale_jitter"] = string.Create(inv, $"{o.MinScale},{o.MaxScale}"),
+            },
+        };
+    }
+}
