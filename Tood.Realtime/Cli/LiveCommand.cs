@@ -94,7 +94,7 @@ public static class LiveCommand
             return ct.IsCancellationRequested ? ExitInterrupted : ExitOk;
         }
         catch (UsageException e) { return Fail(stderr, e.Message + " (see tood-live --help)", ExitUsage); }
-        catch (Exception e) when (e is FileNotFoundException or VideoSourceException or ModelContractException
+        catch (Exception e) when (e is FileNotFoundException or VideoSourceException or ModelContractException or WindowUnavailableException
                                       or ExecutionProviderUnavailableException or IOException or UnauthorizedAccessException)
         {
             return Fail(stderr, e.Message, ExitError);

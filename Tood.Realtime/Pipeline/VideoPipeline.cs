@@ -9,7 +9,7 @@ using Tood.Realtime.Video;
 namespace Tood.Realtime.Pipeline;
 
 /// <summary>
-/// capture → preprocess → batch → infer → postprocess → render+sinks, stages connected by bounded channels
+/// capture → preprocess → batch → infer → postprocess → render → sinks, stages connected by bounded channels
 /// (one worker per stage, so frame order is preserved). File mode: every channel waits when full
 /// (backpressure, no frame lost). Live mode: the capture channel holds one frame and drops the oldest
 /// (the dropped frame is disposed and counted), so capture never blocks and latency stays bounded.
@@ -94,11 +94,12 @@ public sealed class VideoPipeline
         var batches = Bounded<FrameBatch>(live ? 1 : 2);
         var inferred = Bounded<FrameBatch>(live ? 1 : 2);
         var decoded = Bounded<FrameEnvelope>(cap);
+        var rendered = Bounded<FrameEnvelope>(cap);
 
         var clocks = new StageClock[7];
         for (int i = 0; i < clocks.Length; i++) clocks[i] = new StageClock();
         var latency = new LatencyStats();
-        long frames = 0, detections = 0;
+        long frames = 0, detections = 0, rendersDone = 0;
         var wall = Stopwatch.StartNew();
         var renderer = new OverlayRenderer(_options.LineWidth);
 
@@ -138,17 +139,22 @@ public sealed class VideoPipeline
                     b.Frames[i] = null; // handed on
                 }
             }),
-            Stage(decoded, null, abort, (env, ct) =>
+            Stage(decoded, rendered.Writer, abort, async (env, ct) =>
             {
                 long t = Stopwatch.GetTimestamp();
-                double fps = frames > 0 ? frames / wall.Elapsed.TotalSeconds : 0;
+                double fps = rendersDone > 0 ? rendersDone / wall.Elapsed.TotalSeconds : 0;
                 string? status = _options.DrawStatus
                     ? string.Create(CultureInfo.InvariantCulture, $"FPS {fps:0.0}  latency {Ms(Stopwatch.GetTimestamp() - env.CaptureTimestamp):0} ms{(live ? $"  dropped {DroppedFrames}" : "")}")
                     : null;
                 renderer.Draw(env.Frame, env.Detections, status);
                 clocks[5].Add(t);
-                latency.Add(Ms(Stopwatch.GetTimestamp() - env.CaptureTimestamp));
-                t = Stopwatch.GetTimestamp();
+                latency.Add(Ms(Stopwatch.GetTimestamp() - env.CaptureTimestamp)); // capture → render
+                rendersDone++;
+                await rendered.Writer.WriteAsync(env, ct);
+            }),
+            Stage(rendered, null, abort, (env, ct) =>
+            {
+                long t = Stopwatch.GetTimestamp();
                 var pf = new ProcessedFrame(env.Index, env.TimeSeconds, env.Frame, env.Detections);
                 foreach (var s in sinks) s.Write(pf);
                 clocks[6].Add(t);
@@ -165,7 +171,7 @@ public sealed class VideoPipeline
         catch
         {
             // A stage failed: the others were aborted. Release what is still queued, then report the first real error.
-            Drain(captured.Reader); Drain(prepared.Reader); Drain(decoded.Reader);
+            Drain(captured.Reader); Drain(prepared.Reader); Drain(decoded.Reader); Drain(rendered.Reader);
             DrainBatches(batches.Reader, engine); DrainBatches(inferred.Reader, engine);
             var error = tasks.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions).FirstOrDefault(e => e is not OperationCanceledException);
             if (error is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();

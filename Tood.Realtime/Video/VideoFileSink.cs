@@ -21,7 +21,7 @@ public sealed class VideoFileSink : IFrameSink
     {
         _file = new PartialFile(path, "--output");
         _size = new Size(width, height);
-        _writer = new VideoWriter(_file.TempPath, FourCC.MP4V, fps > 0 && double.IsFinite(fps) ? fps : 30, _size);
+        _writer = new VideoWriter(_file.TempPath, FourCC.FromFourChars('m', 'p', '4', 'v'), fps > 0 && double.IsFinite(fps) ? fps : 30, _size);
         if (!_writer.IsOpened())
         {
             _writer.Dispose();

@@ -26,7 +26,7 @@ public sealed class WindowSink : IFrameSink
         _thread = new Thread(UiLoop) { IsBackground = true, Name = "tood-window" };
         _thread.Start();
         _started.Wait();
-        if (_error is not null) throw new InvalidOperationException($"--show: cannot open a window ({_error.Message}); is a display available (DISPLAY)?", _error);
+        if (_error is not null) throw new WindowUnavailableException($"--show: cannot open a window ({_error.Message.Trim()}); is a display available (DISPLAY)? Use --no-show or run under xvfb-run", _error);
     }
 
     private void UiLoop()

@@ -18,7 +18,7 @@ internal static class TestVideo
 
     public static void Write(string path, int frames = 48, int width = 320, int height = 240, double fps = 24)
     {
-        using var writer = new VideoWriter(path, FourCC.MP4V, fps, new Size(width, height));
+        using var writer = new VideoWriter(path, FourCC.FromFourChars('m', 'p', '4', 'v'), fps, new Size(width, height));
         if (!writer.IsOpened()) throw new InvalidOperationException($"cannot write test video {path}");
         for (int i = 0; i < frames; i++)
         {
