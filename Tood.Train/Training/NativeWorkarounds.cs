@@ -5,11 +5,11 @@ namespace Tood.Train.Training;
 /// <summary>
 /// On this project's Linux x64 CPU (AMD EPYC with AVX-512) libtorch 2.x's CPU convolution backward
 /// sporadically returns NaN input gradients (reproduced with plain conv2d + backward on fixed inputs,
-/// anomaly mode: "ConvolutionBackward0 returned nan values"); forcing ATen's AVX2 kernels makes it
-/// rare, and the trainer re-runs the few affected batches. ATen reads ATEN_CPU_CAPABILITY from the
-/// native environment on its first kernel dispatch, so this must run before any tensor op; .NET's
+/// anomaly mode: "ConvolutionBackward0 returned nan values"); capping oneDNN (ONEDNN_MAX_CPU_ISA) and
+/// ATen at AVX2 makes it rare (0 of 120 repeats vs 5–10 of 120), and the trainer re-runs affected batches. ATen and oneDNN read these from the
+/// native environment on first use, so this must run before any tensor op; .NET's
 /// Environment.SetEnvironmentVariable does not reach the native environment, hence setenv.
-/// A user-set ATEN_CPU_CAPABILITY is respected.
+/// Values the user set are respected.
 /// </summary>
 internal static partial class NativeWorkarounds
 {
@@ -19,8 +19,12 @@ internal static partial class NativeWorkarounds
     public static void Apply()
     {
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64) return;
-        if (Environment.GetEnvironmentVariable("ATEN_CPU_CAPABILITY") is not null) return;
-        try { SetEnv("ATEN_CPU_CAPABILITY", "avx2", 0); }
+        try
+        {
+            // overwrite = 0: a value the user set wins.
+            SetEnv("ONEDNN_MAX_CPU_ISA", "AVX2", 0);
+            SetEnv("ATEN_CPU_CAPABILITY", "avx2", 0);
+        }
         catch (DllNotFoundException) { }
         catch (EntryPointNotFoundException) { }
     }

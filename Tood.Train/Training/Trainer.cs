@@ -23,7 +23,7 @@ public sealed record TrainResult(int EpochsDone, long Steps, double? BestAp, IRe
 public sealed class Trainer(TrainOptions options, TextWriter? log = null)
 {
     /// <summary>Attempts per batch when the gradients come back non-finite (see the retry in the loop).</summary>
-    public const int MaxGradRetries = 5;
+    public const int MaxGradRetries = 10;
     public const string LastName = "last.ckpt", BestName = "best.ckpt", MetricsName = "metrics.csv", CurvesName = "curves.png";
 
     private readonly TextWriter _log = log ?? Console.Error;
