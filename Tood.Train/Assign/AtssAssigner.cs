@@ -95,9 +95,9 @@ public sealed class AtssAssigner
         var cv = candValid.to_type(ScalarType.Float32);
 
         // step 3: thr = mean + unbiased std of the candidate IoUs (P13).
-        var count = cv.sum(0);
-        var mean = (candIou * cv).sum(0) / count.clamp_min(1);
-        var variance = ((candIou - mean).square() * cv).sum(0) / (count - 1).clamp_min(1);
+        var count = cv.sum(dim: 0);
+        var mean = (candIou * cv).sum(dim: 0) / count.clamp_min(1);
+        var variance = ((candIou - mean).square() * cv).sum(dim: 0) / (count - 1).clamp_min(1);
         var thr = mean + variance.sqrt();                                       // [G]
 
         // step 4: IoU ≥ thr and centre inside the gt (> 0.01 px).

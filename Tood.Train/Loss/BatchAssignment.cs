@@ -46,6 +46,16 @@ public sealed class BatchAssignment : IDisposable
     /// <summary>[B,A] float: 1 valid anchor, 0 padding.</summary>
     public Tensor LabelWeights { get; }
 
+    /// <summary>Moves the stacked tensors and every per-image result one dispose scope out.</summary>
+    public BatchAssignment MoveToOuterDisposeScope()
+    {
+        foreach (var r in Images)
+            r.MoveToOuterDisposeScope();
+        foreach (var t in new[] { Labels, Weights, BoxTargets, PositiveMask, Centerness, LabelWeights })
+            t.MoveToOuterDisposeScope();
+        return this;
+    }
+
     public void Dispose()
     {
         foreach (var r in Images)

@@ -11,7 +11,7 @@ namespace Tood.Train.Loss;
 /// <param name="AnchorPoints">[A,2] anchor centres (j·s, i·s) in pixels.</param>
 /// <param name="Strides">[A] stride of each anchor's level.</param>
 /// <param name="LevelCounts">Anchors per level (needed by ATSS).</param>
-/// <param name="CenternessLogits">Optional [B,A] centerness logits (parallel head only).</param>
+/// <param name="CenternessLogits">Optional [B,A] or [B,A,1] centerness logits (parallel head only; DetectorOutput.FlatCenterness()).</param>
 /// <param name="ValidMask">Optional [B,A] bool: false for anchors in the batch padding of an image (spec §3 valid flags).</param>
 public sealed record LossInputs(
     Tensor Scores,

@@ -67,21 +67,25 @@ public sealed class ToodLoss
             throw new ArgumentException($"got {gts.Count} gt lists for a batch of {batch} images", nameof(gts));
 
         using var noGrad = no_grad();
+        using var priors = NewDisposeScope();
+        var device = inputs.Scores.device;
+        var points = inputs.AnchorPoints.to(device);
+        var strides = inputs.Strides.to(device);
         var results = new List<AssignResult>((int)batch);
         try
         {
             for (int b = 0; b < batch; b++)
             {
                 using var scope = NewDisposeScope();
-                var valid = inputs.ValidMask?[b];
-                var gtBoxes = gts[b].Boxes.to(inputs.Scores.device);
-                var gtLabels = gts[b].Labels.to(inputs.Scores.device);
+                var valid = inputs.ValidMask?[b].to(device);
+                var gtBoxes = gts[b].Boxes.to(device);
+                var gtLabels = gts[b].Labels.to(device);
                 var result = mode == AssignMode.TaskAligned
-                    ? TaskAligned.Assign(inputs.Scores[b], inputs.Boxes[b], inputs.AnchorPoints, gtBoxes, gtLabels, valid)
-                    : Atss.Assign(inputs.AnchorPoints, inputs.Strides, inputs.LevelCounts, gtBoxes, gtLabels, NumClasses, valid);
-                results.Add(result.MoveToOuterDisposeScope());
+                    ? TaskAligned.Assign(inputs.Scores[b], inputs.Boxes[b], points, gtBoxes, gtLabels, valid)
+                    : Atss.Assign(points, strides, inputs.LevelCounts, gtBoxes, gtLabels, NumClasses, valid);
+                results.Add(result.MoveToOuterDisposeScope());   // into `priors`
             }
-            return new BatchAssignment(mode, results);
+            return new BatchAssignment(mode, results).MoveToOuterDisposeScope();   // out of `priors`
         }
         catch
         {
@@ -102,23 +106,26 @@ public sealed class ToodLoss
         var scores = inputs.Scores;
         var lw = assignment.LabelWeights.unsqueeze(-1);                           // [B,A,1]
 
-        // Dense class targets: t̂ (TAL) or 1 (warm-up) at the gt class, 0 elsewhere; background column dropped.
-        var oneHot = nn.functional.one_hot(assignment.Labels, NumClasses + 1)
-            .narrow(-1, 0, NumClasses).to_type(scores.dtype);
+        // Dense class targets [B,A,K]: t̂ (TAL) or 1 (warm-up) at the gt class, 0 elsewhere. One scatter
+        // per anchor row; background rows (label K) write their 0 into column K−1, which changes nothing.
         var posIdx = assignment.PositiveMask.flatten().nonzero().squeeze(1);
         long numPos = posIdx.shape[0];
+        var targetValue = tal
+            ? assignment.Weights
+            : assignment.PositiveMask.to_type(ScalarType.Float32);
+        var column = assignment.Labels.clamp_max(NumClasses - 1).unsqueeze(-1);
+        var target = zeros_like(scores).scatter_(-1, column, targetValue.unsqueeze(-1).to_type(scores.dtype));
 
         Tensor cls;
         if (tal)
         {
-            var target = oneHot * assignment.Weights.unsqueeze(-1).to_type(scores.dtype);
             // cls ÷ Σ t̂ over all anchors of the batch (negatives have t̂ = 0), floor 1.
             cls = Qfl.Sum(scores, target, lw) / assignment.Weights.sum().clamp_min(1.0);
         }
         else
         {
             // cls ÷ number of positives in the batch, floor 1.
-            cls = Focal.Sum(scores, oneHot, lw) / Math.Max(numPos, 1);
+            cls = Focal.Sum(scores, target, lw) / Math.Max(numPos, 1);
         }
 
         var boxWeights = (tal ? assignment.Weights : assignment.Centerness).flatten().index_select(0, posIdx);
@@ -162,8 +169,9 @@ public sealed class ToodLoss
             throw new ArgumentException($"anchor points must be [{anchors},2], got [{string.Join(",", inputs.AnchorPoints.shape)}]", nameof(inputs));
         if (inputs.Strides.dim() != 1 || inputs.Strides.shape[0] != anchors)
             throw new ArgumentException($"strides must be [{anchors}], got [{string.Join(",", inputs.Strides.shape)}]", nameof(inputs));
-        if (inputs.CenternessLogits is { } c && (c.dim() != 2 || c.shape[0] != batch || c.shape[1] != anchors))
-            throw new ArgumentException($"centerness logits must be [{batch},{anchors}], got [{string.Join(",", c.shape)}]", nameof(inputs));
+        if (inputs.CenternessLogits is { } c && (c.shape.Length is < 2 or > 3 || c.shape[0] != batch || c.shape[1] != anchors
+                || (c.dim() == 3 && c.shape[2] != 1)))
+            throw new ArgumentException($"centerness logits must be [{batch},{anchors}] or [{batch},{anchors},1], got [{string.Join(",", c.shape)}]", nameof(inputs));
         if (inputs.ValidMask is { } v && (v.dim() != 2 || v.shape[0] != batch || v.shape[1] != anchors))
             throw new ArgumentException($"valid mask must be [{batch},{anchors}], got [{string.Join(",", v.shape)}]", nameof(inputs));
         return (batch, anchors);
