@@ -38,6 +38,11 @@ public static class CocoEvalParams
 
     internal const int T = 10, R = 101, A = 4, M = 3;
 
+    // Internal storage of pycocotools' precision[T,R,K,A,M] / recall[T,K,A,M]: category-major, so one
+    // category's accumulate writes a contiguous block (the public accessors keep pycocotools' indexing).
+    internal static int PrecisionIndex(int t, int r, int k, int a, int m) => ((((k * A + a) * M + m) * T + t) * R) + r;
+    internal static int RecallIndex(int t, int k, int a, int m) => ((k * A + a) * M + m) * T + t;
+
     /// <summary>Largest maxDet: detections per (image, category) kept after the score sort.</summary>
     internal const int MaxDetLast = 100;
 }

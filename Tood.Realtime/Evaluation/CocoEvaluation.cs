@@ -28,9 +28,9 @@ public sealed class CocoEvaluation
 
     /// <summary>pycocotools eval['precision'][t, r, k, a, m].</summary>
     public double Precision(int t, int r, int k, int a, int m) =>
-        _precision[(((t * CocoEvalParams.R + r) * CategoryIds.Count + k) * CocoEvalParams.A + a) * CocoEvalParams.M + m];
+        _precision[CocoEvalParams.PrecisionIndex(t, r, k, a, m)];
 
     /// <summary>pycocotools eval['recall'][t, k, a, m].</summary>
     public double Recall(int t, int k, int a, int m) =>
-        _recall[((t * CategoryIds.Count + k) * CocoEvalParams.A + a) * CocoEvalParams.M + m];
+        _recall[CocoEvalParams.RecallIndex(t, k, a, m)];
 }

@@ -11,10 +11,14 @@ namespace Tood.Realtime.Evaluation;
 public sealed class CocoEvaluator
 {
     private readonly GroundTruthIndex _gt;
+    private readonly ParallelOptions _parallel;
 
-    public CocoEvaluator(CocoFile groundTruth)
+    /// <param name="groundTruth">COCO ground truth; images and categories define what is evaluated</param>
+    /// <param name="maxDegreeOfParallelism">worker threads over categories (−1: all cores, 1: run inline)</param>
+    public CocoEvaluator(CocoFile groundTruth, int maxDegreeOfParallelism = -1)
     {
         _gt = new GroundTruthIndex(groundTruth);
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
     }
 
     /// <summary>One-shot evaluation: the 12 pycocotools stats.</summary>
@@ -38,7 +42,7 @@ public sealed class CocoEvaluator
         var npigAll = new int[K * A];
 
         // Categories are independent: each writes only its own k entries.
-        Parallel.For(0, K,
+        Parallel.For(0, K, _parallel,
             () => (new ImageMatcher(), new PrecisionAccumulator()),
             (k, _, workers) =>
             {
@@ -93,19 +97,28 @@ public sealed class CocoEvaluator
         var keys = new double[n];
         for (int i = 0; i < n; i++) { sortedPos[i] = i; keys[i] = dt.Boxes[catDetStart + i].Score; }
         DetectionIndex.StableSortDescending(sortedPos, keys);
-        acc.Accumulate(k, K, sortedPos, rank, outcomes, npig, precision, recall);
+        // Lay outcomes and ranks out in score order so the accumulate walks are sequential.
+        var sortedOutcomes = new DetOutcome[outcomes.Length];
+        var sortedRank = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            int pos = sortedPos[i];
+            sortedRank[i] = rank[pos];
+            outcomes.AsSpan(pos * A * T, A * T).CopyTo(sortedOutcomes.AsSpan(i * A * T, A * T));
+        }
+        acc.Accumulate(k, K, sortedRank, sortedOutcomes, npig, precision, recall);
     }
 
     private static double CategoryMean(double[] precision, int k, int K, double? iouThr)
     {
-        const int T = CocoEvalParams.T, R = CocoEvalParams.R, A = CocoEvalParams.A, M = CocoEvalParams.M;
+        const int T = CocoEvalParams.T, R = CocoEvalParams.R, M = CocoEvalParams.M;
         var values = new List<double>(T * R);
         for (int t = 0; t < T; t++)
         {
             if (iouThr is double want && CocoEvalParams.IouThresholds[t] != want) continue;
             for (int r = 0; r < R; r++)
             {
-                double v = precision[(((t * R + r) * K + k) * A + 0) * M + (M - 1)];
+                double v = precision[CocoEvalParams.PrecisionIndex(t, r, k, 0, M - 1)];
                 if (v > -1) values.Add(v);
             }
         }

@@ -38,7 +38,7 @@ internal static class CocoSummarizer
 {
     public static double Summarize(SummarySpec spec, ReadOnlySpan<double> precision, ReadOnlySpan<double> recall, int K)
     {
-        const int T = CocoEvalParams.T, R = CocoEvalParams.R, A = CocoEvalParams.A, M = CocoEvalParams.M;
+        const int T = CocoEvalParams.T, R = CocoEvalParams.R;
         var thrs = CocoEvalParams.IouThresholds;
         int a = IndexOfArea(spec.Area);
         int m = CocoEvalParams.MaxDets.IndexOf(spec.MaxDets);
@@ -54,7 +54,7 @@ internal static class CocoSummarizer
                 for (int r = 0; r < R; r++)
                     for (int k = 0; k < K; k++)
                     {
-                        double v = precision[(((t * R + r) * K + k) * A + a) * M + m];
+                        double v = precision[CocoEvalParams.PrecisionIndex(t, r, k, a, m)];
                         if (v > -1) values.Add(v);
                     }
             }
@@ -62,7 +62,7 @@ internal static class CocoSummarizer
             {
                 for (int k = 0; k < K; k++)
                 {
-                    double v = recall[((t * K + k) * A + a) * M + m];
+                    double v = recall[CocoEvalParams.RecallIndex(t, k, a, m)];
                     if (v > -1) values.Add(v);
                 }
             }

@@ -35,6 +35,15 @@ internal sealed class ImageMatcher
         var thresholds = CocoEvalParams.IouThresholds;
         var areas = CocoEvalParams.AreaRanges;
 
+        if (G == 0)
+        {
+            // No gt: every detection is unmatched → FP inside the area range, ignored outside.
+            for (int d = 0; d < D; d++)
+                for (int a = 0; a < A; a++)
+                    outcomes.Slice((d * A + a) * T, T).Fill(areas[a].Contains(dets[d].Area) ? DetOutcome.FalsePositive : DetOutcome.Ignored);
+            return;
+        }
+
         // computeIoU: ious[d, g] with dets score-sorted, gts in file order (maskApi bbIou).
         var ious = _ious.AsSpan(0, D * G);
         for (int d = 0; d < D; d++)

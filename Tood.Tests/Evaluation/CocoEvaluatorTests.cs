@@ -242,6 +242,21 @@ public class CocoEvaluatorTests
     }
 
     [Fact]
+    public void Gt_with_annotation_id_zero_reproduces_the_pycocotools_quirk()
+    {
+        // evaluateImg stores the matched gt *id* in dtMatches and accumulate tests it for truthiness, so a
+        // detection matched to a gt whose id is 0 counts as unmatched: an FP (the gt is still consumed).
+        // One gt (id 0), one exact det → tp = 0, fp = 1 → AP = 0, AR = 0. With id 1 it would be P1 and 1.
+        var s = new Scene(1, 1).AddGt(1, 1, 0, 0, 50, 50).AddDet(1, 1, 0, 0, 50, 50, 0.9);
+        s.Gt.Annotations[0].Id = 0;
+        var st = CocoEvaluator.Evaluate(s.Gt, s.Dets);
+        Assert.Equal(0.0, st.AP);
+        Assert.Equal(0.0, st.AR100);
+        s.Gt.Annotations[0].Id = 1;
+        Assert.Equal(P1, CocoEvaluator.Evaluate(s.Gt, s.Dets).AP, Tol);
+    }
+
+    [Fact]
     public void No_detections_at_all_gives_zero_and_unknown_ids_are_rejected()
     {
         var s = new Scene(1, 1).AddGt(1, 1, 0, 0, 50, 50);
