@@ -90,10 +90,12 @@ public class TrainerTests : IDisposable
     [Fact]
     public async Task A_short_run_lowers_the_loss()
     {
-        var o = Options("short", 6) with { WarmupEpochs = 6, MinScale = 1, MaxScale = 1 };
+        // 8 epochs × 4 iterations of batch 2, ATSS throughout (one loss definition), no scale jitter.
+        var o = Options("short", 8) with { BatchSize = 2, WarmupEpochs = 8, MinScale = 1, MaxScale = 1 };
         var result = await new Trainer(o, TextWriter.Null).RunAsync();
         var losses = result.Metrics.Select(m => m.Loss).ToList();
-        Assert.Equal(6, losses.Count);
-        Assert.True(losses[^1] < 0.9 * losses[0], $"loss did not fall: {string.Join(", ", losses.Select(l => l.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)))}");
+        Assert.Equal(8, losses.Count);
+        double late = (losses[^1] + losses[^2]) / 2;
+        Assert.True(late < 0.85 * losses[0], $"loss did not fall: {string.Join(", ", losses.Select(l => l.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)))}");
     }
 }
