@@ -25,8 +25,7 @@ public sealed class ConvModule : nn.Module<Tensor, Tensor>
         if (gnGroups > 0)
         {
             gn = nn.GroupNorm(gnGroups, outChannels);
-            // TorchSharp 0.107's GroupNorm leaves weight/bias uninitialised (observed NaN/garbage):
-            // set mmcv's constant init (1, 0) explicitly.
+            // TorchSharp 0.107's GroupNorm leaves γ/β uninitialised (torch.empty); mmcv: γ=1, β=0.
             using var _ = torch.no_grad();
             nn.init.ones_(gn.weight!);
             nn.init.zeros_(gn.bias!);
@@ -37,14 +36,10 @@ public sealed class ConvModule : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        using var scope = torch.NewDisposeScope();
         var y = conv.forward(x);
-        if (gn is not null)
-        {
-            var n = gn.forward(y);
-            y.Dispose();
-            y = n;
-        }
-        return _relu ? y.relu_() : y;
+        if (gn is not null) y = gn.forward(y);
+        return (_relu ? y.relu_() : y).MoveToOuterDisposeScope();
     }
 }
 
