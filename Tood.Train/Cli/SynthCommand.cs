@@ -27,7 +27,20 @@ public sealed class SynthCommand : ICommand
         if (size < 32 || height < 32) throw new UsageException($"--size/--height must be ≥ 32, got {size}x{height}");
         if (frames <= 0) throw new UsageException($"--frames must be positive, got {frames}");
 
-        var gen = new SynthGenerator(seed, size, height);
+        try
+        {
+            Generate(new SynthGenerator(seed, size, height), outDir, n, video, frames);
+            return Task.FromResult(0);
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"tood-train synth: {e.Message}");
+            return Task.FromResult(1);
+        }
+    }
+
+    private static void Generate(SynthGenerator gen, string? outDir, int n, string? video, int frames)
+    {
         var inv = CultureInfo.InvariantCulture;
         if (outDir is not null && n > 0)
         {
@@ -41,6 +54,5 @@ public sealed class SynthCommand : ICommand
             gt.Save(gtPath);
             Console.Out.WriteLine(string.Create(inv, $"wrote {frames} frames to {video}, ground truth {gtPath} (image id = frame index + 1)"));
         }
-        return Task.FromResult(0);
     }
 }

@@ -74,6 +74,7 @@ public sealed class TrainCommand : ICommand
 
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
+        NativeWorkarounds.Apply();
         var o = Parse(args);
         try
         {

@@ -22,6 +22,8 @@ public sealed record TrainResult(int EpochsDone, long Steps, double? BestAp, IRe
 /// </summary>
 public sealed class Trainer(TrainOptions options, TextWriter? log = null)
 {
+    /// <summary>Attempts per batch when the gradients come back non-finite (see the retry in the loop).</summary>
+    public const int MaxGradRetries = 10;
     public const string LastName = "last.ckpt", BestName = "best.ckpt", MetricsName = "metrics.csv", CurvesName = "curves.png";
 
     private readonly TextWriter _log = log ?? Console.Error;
@@ -103,7 +105,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
         List<int> levelCounts = [];
         bool interactive = !Console.IsErrorRedirected && ReferenceEquals(_log, Console.Error);
         var totalTimer = Stopwatch.StartNew();
-        long itersDoneThisRun = 0;
+        long itersDoneThisRun = 0, gradRetries = 0;
         try
         {
             for (int epoch = startEpoch; epoch < o.Epochs; epoch++)
@@ -122,34 +124,47 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
                     waitSum += batch.WaitSeconds;
                     int groupStart = it / o.Accumulate * o.Accumulate;
                     int groupSize = Math.Min(o.Accumulate, batches - groupStart);
-                    LossValues v;
-                    using (var scope = torch.NewDisposeScope())
+                    LossValues v = default;
+                    for (int attempt = 1; ; attempt++)
                     {
-                        var images = batch.Images.to(device);
-                        using var output = model.forward(images);
-                        var sizes = output.LevelSizes;
-                        var key = (sizes[0].Height, sizes[0].Width);
-                        if (anchors is null || key != anchorKey)
+                        using (var scope = torch.NewDisposeScope())
                         {
-                            anchors?.Dispose();
-                            strides?.Dispose();
-                            anchors = Priors.AnchorPoints(sizes, output.Strides, device).DetachFromDisposeScope();
-                            strides = Priors.Strides(sizes, output.Strides, device).DetachFromDisposeScope();
-                            levelCounts = [.. sizes.Select(s => s.Height * s.Width)];
-                            anchorKey = key;
+                            var images = batch.Images.to(device);
+                            using var output = model.forward(images);
+                            var sizes = output.LevelSizes;
+                            var key = (sizes[0].Height, sizes[0].Width);
+                            if (anchors is null || key != anchorKey)
+                            {
+                                anchors?.Dispose();
+                                strides?.Dispose();
+                                anchors = Priors.AnchorPoints(sizes, output.Strides, device).DetachFromDisposeScope();
+                                strides = Priors.Strides(sizes, output.Strides, device).DetachFromDisposeScope();
+                                levelCounts = [.. sizes.Select(s => s.Height * s.Width)];
+                                anchorKey = key;
+                            }
+                            var inputs = new LossInputs(output.FlatScores(), output.FlatBoxes(), anchors, strides!, levelCounts,
+                                output.Centerness is null ? null : output.FlatCenterness().squeeze(-1));
+                            var gts = batch.GtBoxes.Zip(batch.GtLabels, (b, l) => new GtInstances(b, l)).ToList();
+                            using var loss = criterion.Forward(inputs, gts, mode);
+                            var total = LossHook is null ? loss.Total : LossHook(epoch, it, loss.Total);
+                            v = loss.ToValues();
+                            double totalValue = total.item<float>();
+                            if (!double.IsFinite(totalValue))
+                                throw new NonFiniteLossException(string.Create(inv,
+                                    $"non-finite loss ({totalValue}) at epoch {epoch + 1}, iteration {it + 1} (step {step}); batch image ids: {string.Join(' ', batch.ImageIds)}; last good checkpoint: {(File.Exists(lastPath) ? lastPath : "none")}"));
+                            (total / groupSize).backward();
                         }
-                        var inputs = new LossInputs(output.FlatScores(), output.FlatBoxes(), anchors, strides!, levelCounts,
-                            output.Centerness is null ? null : output.FlatCenterness().squeeze(-1));
-                        var gts = batch.GtBoxes.Zip(batch.GtLabels, (b, l) => new GtInstances(b, l)).ToList();
-                        using var loss = criterion.Forward(inputs, gts, mode);
-                        var total = LossHook is null ? loss.Total : LossHook(epoch, it, loss.Total);
-                        v = loss.ToValues();
-                        double totalValue = total.item<float>();
-                        if (!double.IsFinite(totalValue))
+                        var bad = NonFiniteGradients(model);
+                        if (bad is null) break;
+                        // A finite loss with non-finite gradients: seen on this CPU build of libtorch as a
+                        // sporadic NaN from ConvolutionBackward (a re-run of the same batch is clean).
+                        // Retry the batch from zeroed gradients (this drops the group's earlier
+                        // micro-batches when accumulating); give up after MaxGradRetries.
+                        optimizer.zero_grad();
+                        gradRetries++;
+                        if (attempt >= MaxGradRetries)
                             throw new NonFiniteLossException(string.Create(inv,
-                                $"non-finite loss ({totalValue}) at epoch {epoch + 1}, iteration {it + 1} (step {step}); batch image ids: {string.Join(' ', batch.ImageIds)}; last good checkpoint: {(File.Exists(lastPath) ? lastPath : "none")}"));
-                        (total / groupSize).backward();
-                        CheckGradients(model, epoch, it, step, batch, lastPath);
+                                $"non-finite gradient {attempt} times at epoch {epoch + 1}, iteration {it + 1} (step {step}) in {bad}; batch image ids: {string.Join(' ', batch.ImageIds)}; last good checkpoint: {(File.Exists(lastPath) ? lastPath : "none")}"));
                     }
                     it++;
                     itersDoneThisRun++;
@@ -209,21 +224,19 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
             strides?.Dispose();
         }
         var rows = metricsLog.Read();
-        _log.WriteLine(string.Create(inv, $"done: {o.Epochs} epochs, {step} steps, {itersDoneThisRun} iterations this run in {totalTimer.Elapsed:hh\\:mm\\:ss}; best val AP {(best is null ? "n/a" : best.Value.ToString("F4", inv))}; checkpoints in {o.RunDir}"));
+        _log.WriteLine(string.Create(inv, $"done: {o.Epochs} epochs, {step} steps, {itersDoneThisRun} iterations this run in {totalTimer.Elapsed:hh\\:mm\\:ss} ({gradRetries} batch re-runs after non-finite gradients); best val AP {(best is null ? "n/a" : best.Value.ToString("F4", inv))}; checkpoints in {o.RunDir}"));
         return new TrainResult(o.Epochs, step, best, rows);
     }
 
-    /// <summary>One host sync: all gradients finite? Otherwise name the first offending parameters (spec P2/P5).</summary>
-    private static void CheckGradients(ToodDetector model, int epoch, int it, long step, Batch batch, string lastPath)
+    /// <summary>One host sync: null when every gradient is finite, else the first offending parameter names (spec P2/P5).</summary>
+    private static string? NonFiniteGradients(ToodDetector model)
     {
         using var scope = torch.NewDisposeScope();
         var named = model.named_parameters().Where(p => p.parameter.grad is not null).ToList();
-        if (named.Count == 0) return;
+        if (named.Count == 0) return null;
         var flags = torch.stack(named.Select(p => p.parameter.grad!.isfinite().all()).ToArray());
-        if (flags.all().item<bool>()) return;
-        var bad = named.Where((p, i) => !flags[i].item<bool>()).Select(p => p.name).Take(5);
-        throw new NonFiniteLossException(string.Create(CultureInfo.InvariantCulture,
-            $"non-finite gradient at epoch {epoch + 1}, iteration {it + 1} (step {step}) in {string.Join(", ", bad)}; batch image ids: {string.Join(' ', batch.ImageIds)}; last good checkpoint: {(File.Exists(lastPath) ? lastPath : "none")}"));
+        if (flags.all().item<bool>()) return null;
+        return string.Join(", ", named.Where((p, i) => !flags[i].item<bool>()).Select(p => p.name).Take(3));
     }
 
     private static CheckpointMeta Meta(ToodDetector model, CocoDetectionDataset train, CategoryMap map, int epochsDone, long step, double? best, TrainOptions o)

@@ -1,0 +1,13 @@
+using System.Runtime.CompilerServices;
+using Tood.Train.Training;
+
+namespace Tood.Tests.Training;
+
+internal static class NativeSetup
+{
+    // Same AVX2 kernel selection as tood-train (see NativeWorkarounds); must precede the first tensor op.
+#pragma warning disable CA2255
+    [ModuleInitializer]
+    internal static void Init() => NativeWorkarounds.Apply();
+#pragma warning restore CA2255
+}
