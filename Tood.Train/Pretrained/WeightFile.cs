@@ -98,7 +98,7 @@ public sealed class WeightFile : IDisposable
         {
             var key = e.Key?.ToString() ?? "";
             if (e.Value is Tensor t) tensors[key] = t;
-            else nonTensors.Add(key);
+            else if (key != "_metadata") nonTensors.Add(key); // torch state-dict version info, if the unpickler keeps it
         }
         if (tensors.Count == 0)
         {
