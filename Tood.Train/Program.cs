@@ -10,6 +10,8 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        // Before any tensor op: works around a libtorch CPU kernel bug (see NativeWorkarounds).
+        Training.NativeWorkarounds.Apply();
         var commands = DiscoverCommands();
         if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
         {

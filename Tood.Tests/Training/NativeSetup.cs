@@ -5,7 +5,7 @@ namespace Tood.Tests.Training;
 
 internal static class NativeSetup
 {
-    // Same AVX2 kernel selection as tood-train (see NativeWorkarounds); must precede the first tensor op.
+    // Same oneDNN ISA cap as tood-train (see NativeWorkarounds); must precede the first tensor op.
 #pragma warning disable CA2255
     [ModuleInitializer]
     internal static void Init() => NativeWorkarounds.Apply();

@@ -28,7 +28,6 @@ public sealed class EvalCommand : ICommand
         if (a.Positionals.Count > 0) throw new UsageException($"unexpected argument '{a.Positionals[0]}'");
         if (batch < 1) throw new UsageException($"--batch must be ≥ 1, got {batch}");
         if (imgsz != 0 && (imgsz < 32 || imgsz % 32 != 0)) throw new UsageException($"--imgsz must be a positive multiple of 32, got {imgsz}");
-        NativeWorkarounds.Apply();
         var device = DeviceSelector.Resolve(deviceName);
 
         using var loaded = Checkpoint.Load(ckpt, device);

@@ -13,7 +13,7 @@ public sealed class TrainCommand : ICommand
     public string Name => "train";
     public string Usage => "train --data ANN.json --images DIR --out RUNDIR [--preset tiny|r18|r50] [--epochs 12] [--batch 16] [--imgsz 512] "
         + "[--val-data ANN --val-images DIR] [--device auto|cpu|cuda] [--resume] [--lr 0.01] [--warmup-iters 500] [--schedule step|cosine] "
-        + "[--warmup-epochs 4] [--accumulate 1] [--clip-grad X] [--seed 0] [--head tood|parallel] [--workers N] [--scale-jitter 0.75,1.25] [--log-every 20] [--val-every 1]";
+        + "[--warmup-epochs 4] [--accumulate 1] [--clip-grad X] [--seed 0] [--head tood|parallel] [--workers N] [--scale-jitter 0.75,1.25] [--log-every 20] [--val-every 1] [--backbone-weights resnet50.pth]";
 
     public static TrainOptions Parse(IReadOnlyList<string> args)
     {
@@ -54,6 +54,7 @@ public sealed class TrainCommand : ICommand
             MaxScale = ParseDouble(jitter[1]),
             LogEvery = Math.Max(1, a.Int("log-every", d.LogEvery)),
             ValEvery = a.Int("val-every", d.ValEvery),
+            BackboneWeights = a.String("backbone-weights"),
         };
         a.ThrowOnUnknown();
         if (a.Positionals.Count > 0) throw new UsageException($"unexpected argument '{a.Positionals[0]}'");
@@ -74,7 +75,6 @@ public sealed class TrainCommand : ICommand
 
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
-        NativeWorkarounds.Apply();
         var o = Parse(args);
         try
         {
@@ -86,7 +86,7 @@ public sealed class TrainCommand : ICommand
             Console.Error.WriteLine($"tood-train train: {e.Message}");
             return ExitNonFinite;
         }
-        catch (Exception e) when (e is InvalidDataException or IOException)
+        catch (Exception e) when (e is InvalidDataException or IOException or Pretrained.WeightsException)
         {
             Console.Error.WriteLine($"tood-train train: {e.Message}");
             return 1;

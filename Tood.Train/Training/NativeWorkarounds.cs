@@ -5,8 +5,11 @@ namespace Tood.Train.Training;
 /// <summary>
 /// On this project's Linux x64 CPU (AMD EPYC with AVX-512) libtorch 2.x's CPU convolution backward
 /// sporadically returns NaN input gradients (reproduced with plain conv2d + backward on fixed inputs,
-/// anomaly mode: "ConvolutionBackward0 returned nan values"); capping oneDNN (ONEDNN_MAX_CPU_ISA) and
-/// ATen at AVX2 makes it rare (0 of 120 repeats vs 5–10 of 120), and the trainer re-runs affected batches. ATen and oneDNN read these from the
+/// anomaly mode: "ConvolutionBackward0 returned nan values"). The faulty kernels are oneDNN's AVX2 and
+/// AVX-512 convolution backward: a full tiny-model backward gave NaN gradients in every run with
+/// ONEDNN_MAX_CPU_ISA unset, AVX512_CORE or AVX2, and in none with AVX or SSE41 (ATen's own
+/// dispatch level does not matter). So oneDNN is capped at AVX; the trainer also re-runs a batch whose
+/// gradients are non-finite. ATen and oneDNN read these from the
 /// native environment on first use, so this must run before any tensor op; .NET's
 /// Environment.SetEnvironmentVariable does not reach the native environment, hence setenv.
 /// Values the user set are respected.
@@ -22,8 +25,7 @@ internal static partial class NativeWorkarounds
         try
         {
             // overwrite = 0: a value the user set wins.
-            SetEnv("ONEDNN_MAX_CPU_ISA", "AVX2", 0);
-            SetEnv("ATEN_CPU_CAPABILITY", "avx2", 0);
+            SetEnv("ONEDNN_MAX_CPU_ISA", "AVX", 0);
         }
         catch (DllNotFoundException) { }
         catch (EntryPointNotFoundException) { }

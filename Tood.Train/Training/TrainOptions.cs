@@ -37,6 +37,8 @@ public sealed record TrainOptions
     public int LogEvery { get; init; } = 20;
     /// <summary>Validate every N epochs (and always after the last).</summary>
     public int ValEvery { get; init; } = 1;
+    /// <summary>torchvision ResNet state dict (.pth or .safetensors) for the backbone; null = from scratch.</summary>
+    public string? BackboneWeights { get; init; }
 
     public void Validate()
     {

@@ -77,6 +77,9 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
         {
             try { model = new ToodDetector(ModelPresets.Get(o.Preset, map.Count, o.Head)); }
             catch (ArgumentException e) { throw new Realtime.Cli.UsageException(e.Message); }
+            // ImageNet backbone (spec §1, P7); loaded before moving to the device.
+            if (o.BackboneWeights is { } weights)
+                _log.WriteLine(Pretrained.BackboneWeights.Load(model, weights).Summary());
             model.to(device);
         }
 
