@@ -28,7 +28,7 @@ public sealed record StageMs(
     [property: JsonPropertyName("write")] double Write)
 {
     public static StageMs From(StageTimes t) => new(t.Capture, t.Preprocess, t.Batch, t.Infer, t.Postprocess, t.Render, t.Write);
-    public double Sum => Capture + Preprocess + Batch + Infer + Postprocess + Render + Write;
+    [JsonIgnore] public double Sum => Capture + Preprocess + Batch + Infer + Postprocess + Render + Write;
 }
 
 /// <summary>OpenCV DNN result: FPS when the model loads and runs, else the exact reason it does not.</summary>

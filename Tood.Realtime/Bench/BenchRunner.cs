@@ -24,7 +24,6 @@ public static class BenchRunner
         if (o.Frames < 1) throw new ArgumentOutOfRangeException(nameof(o), "--frames must be ≥ 1");
         var log = o.Log ?? (_ => { });
         using var detector = Detector.Load(o.Model, new DetectorOptions { Device = o.Device, MaxBatch = o.Batch, BufferSets = 4, Log = log });
-        var engine = detector.Engine;
         var tmp = Directory.CreateTempSubdirectory("tood-bench-").FullName;
         try
         {
@@ -167,9 +166,9 @@ public static class BenchRunner
             net = CvDnn.ReadNetFromOnnx(o.Model);
             if (net is null || net.Empty()) return new OpenCvDnnResult(false, null, "CvDnn.ReadNetFromOnnx returned an empty network");
         }
-        catch (Exception e) when (e is OpenCVException or OpenCvSharpException or ArgumentException)
+        catch (Exception e) // any failure to import is the answer we report (e.g. an unsupported ONNX op)
         {
-            return new OpenCvDnnResult(false, null, "load failed: " + OneLine(e.Message));
+            return new OpenCvDnnResult(false, null, $"load failed ({e.GetType().Name}): " + OneLine(e.Message));
         }
         using var _ = net;
         var engine = detector.Engine;
@@ -197,9 +196,9 @@ public static class BenchRunner
                 sw.Stop();
                 return new OpenCvDnnResult(true, ModeResult.Of((long)runs * o.Batch, sw.Elapsed.TotalSeconds, PeakWorkingSet()), null);
             }
-            catch (Exception e) when (e is OpenCVException or OpenCvSharpException or ArgumentException)
+            catch (Exception e)
             {
-                return new OpenCvDnnResult(true, null, "forward failed: " + OneLine(e.Message));
+                return new OpenCvDnnResult(true, null, $"forward failed ({e.GetType().Name}): " + OneLine(e.Message));
             }
             finally { foreach (var x in outs) x.Dispose(); }
         }

@@ -34,8 +34,8 @@ public sealed record TrainBenchReport(
 {
     public static readonly string[] Phases = ["data_wait", "forward", "assign", "loss", "backward", "grad_check", "optimizer", "other"];
 
-    public double AssignShare => Share["assign"];
-    public double DataWaitShare => Share["data_wait"];
+    [JsonPropertyName("assign_share")] public double AssignShare => Share["assign"];
+    [JsonPropertyName("data_wait_share")] public double DataWaitShare => Share["data_wait"];
 
     public string ToTable()
     {
