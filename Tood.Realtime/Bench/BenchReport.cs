@@ -5,16 +5,22 @@ using Tood.Realtime.Pipeline;
 
 namespace Tood.Realtime.Bench;
 
-/// <summary>One measured mode: frames, wall seconds, FPS and the process peak working set after it ran.</summary>
+/// <summary>
+/// One measured mode: frames, wall seconds, FPS, process CPU seconds spent meanwhile (cpu_utilisation =
+/// cpu / (wall × logical CPUs): how much of the machine the mode keeps busy) and the process peak working set after it ran.
+/// </summary>
 public sealed record ModeResult(
     [property: JsonPropertyName("frames")] long Frames,
     [property: JsonPropertyName("seconds")] double Seconds,
     [property: JsonPropertyName("fps")] double Fps,
     [property: JsonPropertyName("ms_per_frame")] double MsPerFrame,
+    [property: JsonPropertyName("cpu_seconds")] double CpuSeconds,
+    [property: JsonPropertyName("cpu_utilisation")] double CpuUtilisation,
     [property: JsonPropertyName("peak_working_set_mb")] double PeakWorkingSetMb)
 {
-    public static ModeResult Of(long frames, double seconds, long peakBytes) =>
-        new(frames, seconds, frames / Math.Max(seconds, 1e-9), 1000 * seconds / Math.Max(frames, 1), peakBytes / 1048576.0);
+    public static ModeResult Of(long frames, double seconds, double cpuSeconds, long peakBytes) =>
+        new(frames, seconds, frames / Math.Max(seconds, 1e-9), 1000 * seconds / Math.Max(frames, 1), cpuSeconds,
+            cpuSeconds / Math.Max(seconds * Environment.ProcessorCount, 1e-9), peakBytes / 1048576.0);
 }
 
 /// <summary>Per-stage work in ms/frame (from the pipeline's <see cref="RunSummary"/> or the naive loop's own clocks).</summary>
@@ -63,8 +69,8 @@ public sealed record BenchReport(
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.AppendLine(string.Create(inv, $"tood-live bench: {Path.GetFileName(Model)} ({Preset}, {Input}) on {Device}, batch {Batch}, source {SourceSize}, {ProcessorCount} logical CPUs"));
-        sb.AppendLine("mode                         frames      FPS   ms/frame  peak WS MB");
-        void Row(string name, ModeResult r) => sb.AppendLine(string.Create(inv, $"{name,-27} {r.Frames,7} {r.Fps,8:0.00} {r.MsPerFrame,10:0.00} {r.PeakWorkingSetMb,11:0}"));
+        sb.AppendLine("mode                         frames      FPS   ms/frame  CPU busy  peak WS MB");
+        void Row(string name, ModeResult r) => sb.AppendLine(string.Create(inv, $"{name,-27} {r.Frames,7} {r.Fps,8:0.00} {r.MsPerFrame,10:0.00} {100 * r.CpuUtilisation,8:0}% {r.PeakWorkingSetMb,11:0}"));
         Row("raw session.Run (limit)", Raw);
         Row("pipeline (VideoPipeline)", Pipeline);
         Row("naive single-thread loop", Naive);

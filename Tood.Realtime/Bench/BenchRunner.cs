@@ -34,12 +34,13 @@ public static class BenchRunner
             var raw = Raw(detector, o);
             log("pipeline: VideoPipeline file mode with mp4 output ...");
             RunSummary summary;
+            var cpu0 = CpuSeconds();
             using (var src = new LimitedFrameSource(VideoCaptureSource.OpenFile(o.Source), o.Frames))
             {
                 var pipeline = new VideoPipeline(detector, new VideoPipelineOptions { Batch = o.Batch, OutputVideo = Path.Combine(tmp, "pipeline.mp4"), Log = log }, src);
                 summary = await pipeline.RunAsync(ct);
             }
-            var pipe = ModeResult.Of(summary.Frames, summary.Seconds, PeakWorkingSet());
+            var pipe = ModeResult.Of(summary.Frames, summary.Seconds, CpuSeconds() - cpu0, PeakWorkingSet());
             log("naive: single-thread loop ...");
             var (naive, naiveStages) = Naive(detector, o, Path.Combine(tmp, "naive.mp4"), ct);
             var dnn = o.SkipOpenCvDnn ? new OpenCvDnnResult(false, null, "skipped (--no-opencv-dnn)") : OpenCvDnn(detector, o);
@@ -53,6 +54,12 @@ public static class BenchRunner
         {
             try { Directory.Delete(tmp, recursive: true); } catch (IOException) { }
         }
+    }
+
+    private static double CpuSeconds()
+    {
+        using var p = Process.GetCurrentProcess();
+        return p.TotalProcessorTime.TotalSeconds;
     }
 
     private static long PeakWorkingSet()
@@ -72,10 +79,11 @@ public static class BenchRunner
             FillSlot(slot, o.Source, o.Batch);
             engine.Run(slot); // warm-up: ORT allocates its arena on the first run
             int runs = Math.Max(1, (o.Frames + o.Batch - 1) / o.Batch);
+            var cpu0 = CpuSeconds();
             var sw = Stopwatch.StartNew();
             for (int i = 0; i < runs; i++) engine.Run(slot);
             sw.Stop();
-            return ModeResult.Of((long)runs * o.Batch, sw.Elapsed.TotalSeconds, PeakWorkingSet());
+            return ModeResult.Of((long)runs * o.Batch, sw.Elapsed.TotalSeconds, CpuSeconds() - cpu0, PeakWorkingSet());
         }
         finally { engine.Return(slot); }
     }
@@ -111,6 +119,7 @@ public static class BenchRunner
         var dets = new List<Detection>[o.Batch];
         for (int i = 0; i < o.Batch; i++) dets[i] = [];
         long capture = 0, pre = 0, infer = 0, post = 0, render = 0, write = 0, n = 0;
+        var cpu0 = CpuSeconds();
         var wall = Stopwatch.StartNew();
         try
         {
@@ -153,7 +162,7 @@ public static class BenchRunner
             engine.Return(slot);
         }
         double Ms(long ticks) => n == 0 ? 0 : ticks * 1000.0 / Stopwatch.Frequency / n;
-        return (ModeResult.Of(n, wall.Elapsed.TotalSeconds, PeakWorkingSet()),
+        return (ModeResult.Of(n, wall.Elapsed.TotalSeconds, CpuSeconds() - cpu0, PeakWorkingSet()),
             new StageMs(Ms(capture), Ms(pre), 0, Ms(infer), Ms(post), Ms(render), Ms(write)));
     }
 
@@ -187,6 +196,7 @@ public static class BenchRunner
                 net.SetInput(blob, ModelContract.InputName);
                 net.Forward(outs, names); // warm-up (and the first place unsupported layers fail)
                 int runs = Math.Max(1, (o.Frames + o.Batch - 1) / o.Batch);
+                var cpu0 = CpuSeconds();
                 var sw = Stopwatch.StartNew();
                 for (int i = 0; i < runs; i++)
                 {
@@ -194,7 +204,7 @@ public static class BenchRunner
                     net.Forward(outs, names);
                 }
                 sw.Stop();
-                return new OpenCvDnnResult(true, ModeResult.Of((long)runs * o.Batch, sw.Elapsed.TotalSeconds, PeakWorkingSet()), null);
+                return new OpenCvDnnResult(true, ModeResult.Of((long)runs * o.Batch, sw.Elapsed.TotalSeconds, CpuSeconds() - cpu0, PeakWorkingSet()), null);
             }
             catch (Exception e)
             {

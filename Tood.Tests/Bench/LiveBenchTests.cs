@@ -34,6 +34,9 @@ public class LiveBenchTests(RealtimeFixture fx)
             Assert.Equal(8 / s, fps, 6);
             Assert.Equal(1000 * s / 8, m.GetProperty("ms_per_frame").GetDouble(), 6);
             Assert.True(m.GetProperty("peak_working_set_mb").GetDouble() > 10);
+            double cpu = m.GetProperty("cpu_seconds").GetDouble();
+            Assert.True(cpu > 0, $"{mode}: cpu {cpu}");
+            Assert.Equal(cpu / (s * Environment.ProcessorCount), m.GetProperty("cpu_utilisation").GetDouble(), 9);
             return fps;
         }
         double raw = Fps("raw"), pipe = Fps("pipeline"), naive = Fps("naive");
