@@ -36,6 +36,10 @@ public class TrainBenchTests
         Assert.Equal(1.0, shareSum, 6);
         Assert.Equal(total, msSum, 6);
         Assert.Equal(2 / (total / 1000), r.GetProperty("images_per_second").GetDouble(), 6);
+        int retries = r.GetProperty("grad_retries").GetInt32(), clean = r.GetProperty("single_attempt_steps").GetInt32();
+        Assert.InRange(clean, 0, 2);
+        Assert.True(retries >= 2 - clean); // every step that is not clean was re-run at least once
+        Assert.Equal(clean > 0 ? JsonValueKind.Object : JsonValueKind.Null, r.GetProperty("single_attempt_mean_ms").ValueKind);
     }
 
     [Theory]

@@ -30,7 +30,9 @@ public sealed record TrainBenchReport(
     [property: JsonPropertyName("mean_ms")] IReadOnlyDictionary<string, double> MeanMs,
     [property: JsonPropertyName("share")] IReadOnlyDictionary<string, double> Share,
     [property: JsonPropertyName("images_per_second")] double ImagesPerSecond,
-    [property: JsonPropertyName("grad_retries")] int GradRetries)
+    [property: JsonPropertyName("grad_retries")] int GradRetries,
+    [property: JsonPropertyName("single_attempt_steps")] int SingleAttemptSteps,
+    [property: JsonPropertyName("single_attempt_mean_ms")] IReadOnlyDictionary<string, double>? SingleAttemptMeanMs)
 {
     public static readonly string[] Phases = ["data_wait", "forward", "assign", "loss", "backward", "grad_check", "optimizer", "other"];
 
@@ -46,6 +48,8 @@ public sealed record TrainBenchReport(
         foreach (var p in Phases) sb.AppendLine(string.Create(inv, $"{p,-12} {MeanMs[p],9:0.0} {100 * Share[p],6:0.0}%"));
         sb.AppendLine(string.Create(inv, $"{"step",-12} {MeanMs["total"],9:0.0}  100.0%   ({ImagesPerSecond:0.00} images/s, {GradRetries} non-finite-gradient re-runs)"));
         sb.AppendLine(string.Create(inv, $"assignment share {100 * AssignShare:0.0}%, data-wait share {100 * DataWaitShare:0.0}%"));
+        if (GradRetries > 0 && SingleAttemptMeanMs is { } c)
+            sb.AppendLine(string.Create(inv, $"steps without a re-run ({SingleAttemptSteps}): {string.Join(", ", Phases.Append("total").Select(p => $"{p} {c[p]:0.0}"))} ms"));
         return sb.ToString();
     }
 }
@@ -84,26 +88,31 @@ public static class TrainStepBench
             var measured = timings.Skip(1).ToList();
             if (measured.Count == 0) throw new InvalidOperationException("no measured step (dataset smaller than expected)");
 
-            var mean = new Dictionary<string, double>
-            {
-                ["data_wait"] = measured.Average(t => t.DataWait),
-                ["forward"] = measured.Average(t => t.Forward),
-                ["assign"] = measured.Average(t => t.Assign),
-                ["loss"] = measured.Average(t => t.Loss),
-                ["backward"] = measured.Average(t => t.Backward),
-                ["grad_check"] = measured.Average(t => t.GradCheck),
-                ["optimizer"] = measured.Average(t => t.Optimizer),
-                ["other"] = measured.Average(t => t.Other),
-                ["total"] = measured.Average(t => t.Total),
-            };
+            var mean = MeanSeconds(measured);
             var share = TrainBenchReport.Phases.ToDictionary(p => p, p => mean[p] / mean["total"]);
             var ms = mean.ToDictionary(kv => kv.Key, kv => kv.Value * 1000);
+            // Steps re-run after non-finite gradients (NativeWorkarounds) count forward+backward twice; report the clean ones too.
+            var clean = measured.Where(t => t.Attempts == 1).ToList();
+            var cleanMs = clean.Count == 0 ? null : MeanSeconds(clean).ToDictionary(kv => kv.Key, kv => kv.Value * 1000);
             return new TrainBenchReport(o.Preset, o.ImageSize, o.BatchSize, o.Atss ? "atss" : "tal", o.Workers, measured.Count, ms, share,
-                o.BatchSize / mean["total"], timings.Sum(t => t.Attempts - 1));
+                o.BatchSize / mean["total"], measured.Sum(t => t.Attempts - 1), clean.Count, cleanMs);
         }
         finally
         {
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
         }
     }
+
+    private static Dictionary<string, double> MeanSeconds(List<StepTiming> steps) => new()
+    {
+        ["data_wait"] = steps.Average(t => t.DataWait),
+        ["forward"] = steps.Average(t => t.Forward),
+        ["assign"] = steps.Average(t => t.Assign),
+        ["loss"] = steps.Average(t => t.Loss),
+        ["backward"] = steps.Average(t => t.Backward),
+        ["grad_check"] = steps.Average(t => t.GradCheck),
+        ["optimizer"] = steps.Average(t => t.Optimizer),
+        ["other"] = steps.Average(t => t.Other),
+        ["total"] = steps.Average(t => t.Total),
+    };
 }
