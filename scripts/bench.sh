@@ -27,6 +27,6 @@ fi
 for B in 1 4; do
   $LIVE bench --model "$MODEL" --source "$OUT/video720p.mp4" --batch $B --frames ${FRAMES:-96} --json "$OUT/live_b$B.json" | tee "$OUT/live_b$B.txt"
 done
-$TRAIN bench-train --preset tiny --imgsz 320 --batch 8 --steps ${STEPS:-10} --json "$OUT/train_tiny.json" | tee "$OUT/train_tiny.txt"
+$TRAIN bench-train --preset tiny --imgsz 320 --batch 8 --steps ${STEPS:-8} --json "$OUT/train_tiny.json" | tee "$OUT/train_tiny.txt"
 $N dotnet run -c Release --project Tood.Benchmarks --no-build -- --filter '*' --job short --inProcess \
   --artifacts "$OUT/bdn" | tee "$OUT/bdn.txt"
