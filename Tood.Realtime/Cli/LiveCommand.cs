@@ -15,6 +15,7 @@ public static class LiveCommand
         tood-live — real-time TOOD object detection on video, a camera or a stream (ONNX Runtime + OpenCV)
 
         usage: tood-live (--camera N | --source FILE_OR_URL) --model M.onnx [options]
+               tood-live bench --model M.onnx --source VIDEO [--batch N] [--frames F] [--json OUT]   (see tood-live bench --help)
 
         input (exactly one):
           --camera N            camera index (live mode: stale frames are dropped, capture never waits)
@@ -53,6 +54,7 @@ public static class LiveCommand
     /// <summary>Runs the command; returns the process exit code. Messages go to <paramref name="stderr"/>, the summary to <paramref name="stdout"/>.</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, bool interactiveStderr, CancellationToken ct)
     {
+        if (args.Length > 0 && args[0] == "bench") return await Bench.BenchCommand.RunAsync(args[1..], stdout, stderr, ct);
         LiveOptions o;
         try
         {

@@ -35,6 +35,9 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
     /// <summary>Test hook: may replace the total loss of (epoch, iteration) before the finiteness check.</summary>
     internal Func<int, int, Tensor, Tensor>? LossHook { get; init; }
 
+    /// <summary>Called after each iteration with its phase timings (used by <c>tood-train bench-train</c>).</summary>
+    public Action<StepTiming>? StepTimed { get; init; }
+
     public async Task<TrainResult> RunAsync(CancellationToken ct = default)
     {
         var o = Options;
@@ -120,20 +123,27 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
                 int it = 0;
                 double lr = schedule.At(step, epoch);
                 optimizer.zero_grad();
+                long stepStart = Stopwatch.GetTimestamp();
                 await foreach (var batch in loader.ReadEpochAsync(epoch, 0, ct))
                 {
                     using var _b = batch;
                     ct.ThrowIfCancellationRequested();
                     waitSum += batch.WaitSeconds;
+                    double tForward = 0, tAssign = 0, tLoss = 0, tBackward = 0, tCheck = 0, tOptim = 0;
+                    int attempts = 0;
                     int groupStart = it / o.Accumulate * o.Accumulate;
                     int groupSize = Math.Min(o.Accumulate, batches - groupStart);
                     LossValues v = default;
                     for (int attempt = 1; ; attempt++)
                     {
+                        attempts = attempt;
                         using (var scope = torch.NewDisposeScope())
                         {
+                            long t0 = Stopwatch.GetTimestamp();
                             var images = batch.Images.to(device);
                             using var output = model.forward(images);
+                            long t1 = Stopwatch.GetTimestamp();
+                            tForward += Seconds(t1 - t0);
                             var sizes = output.LevelSizes;
                             var key = (sizes[0].Height, sizes[0].Width);
                             if (anchors is null || key != anchorKey)
@@ -152,12 +162,18 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
                             var total = LossHook is null ? loss.Total : LossHook(epoch, it, loss.Total);
                             v = loss.ToValues();
                             double totalValue = total.item<float>();
+                            long t2 = Stopwatch.GetTimestamp();
+                            tAssign += loss.AssignTime.TotalSeconds;
+                            tLoss += Seconds(t2 - t1) - loss.AssignTime.TotalSeconds;
                             if (!double.IsFinite(totalValue))
                                 throw new NonFiniteLossException(string.Create(inv,
                                     $"non-finite loss ({totalValue}) at epoch {epoch + 1}, iteration {it + 1} (step {step}); batch image ids: {string.Join(' ', batch.ImageIds)}; last good checkpoint: {(File.Exists(lastPath) ? lastPath : "none")}"));
                             (total / groupSize).backward();
+                            tBackward += Seconds(Stopwatch.GetTimestamp() - t2);
                         }
+                        long t3 = Stopwatch.GetTimestamp();
                         var bad = NonFiniteGradients(model);
+                        tCheck += Seconds(Stopwatch.GetTimestamp() - t3);
                         if (bad is null) break;
                         // A finite loss with non-finite gradients: seen on this CPU build of libtorch as a
                         // sporadic NaN from ConvolutionBackward (a re-run of the same batch is clean).
@@ -171,6 +187,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
                     }
                     it++;
                     itersDoneThisRun++;
+                    long tOpt = Stopwatch.GetTimestamp();
                     if (it % o.Accumulate == 0 || it == batches)
                     {
                         lr = schedule.At(step, epoch);
@@ -180,6 +197,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
                         optimizer.zero_grad();
                         step++;
                     }
+                    tOptim = Seconds(Stopwatch.GetTimestamp() - tOpt);
                     sumTotal += v.Total; sumCls += v.Cls; sumBbox += v.Bbox; sumPos += v.NumPositives;
                     if (v.Centerness is { } c) { sumCtr += c; hasCtr = true; }
 
@@ -194,6 +212,9 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
                         else _log.WriteLine(line);
                     }
                     AfterIteration?.Invoke(epoch, it, step);
+                    long stepEnd = Stopwatch.GetTimestamp();
+                    StepTimed?.Invoke(new StepTiming(epoch, it, attempts, batch.WaitSeconds, tForward, tAssign, tLoss, tBackward, tCheck, tOptim, Seconds(stepEnd - stepStart)));
+                    stepStart = stepEnd;
                 }
                 if (interactive) _log.WriteLine();
                 double epochSeconds = epochTimer.Elapsed.TotalSeconds;
@@ -230,6 +251,8 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
         _log.WriteLine(string.Create(inv, $"done: {o.Epochs} epochs, {step} steps, {itersDoneThisRun} iterations this run in {totalTimer.Elapsed:hh\\:mm\\:ss} ({gradRetries} batch re-runs after non-finite gradients); best val AP {(best is null ? "n/a" : best.Value.ToString("F4", inv))}; checkpoints in {o.RunDir}"));
         return new TrainResult(o.Epochs, step, best, rows);
     }
+
+    private static double Seconds(long ticks) => ticks / (double)Stopwatch.Frequency;
 
     /// <summary>One host sync: null when every gradient is finite, else the first offending parameter names (spec P2/P5).</summary>
     private static string? NonFiniteGradients(ToodDetector model)

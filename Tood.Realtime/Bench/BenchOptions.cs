@@ -1,0 +1,17 @@
+using Tood.Realtime.Inference;
+
+namespace Tood.Realtime.Bench;
+
+/// <summary>What <c>tood-live bench</c> measures: one model, one video, one batch size.</summary>
+public sealed record BenchOptions
+{
+    public required string Model { get; init; }
+    public required string Source { get; init; }
+    public int Batch { get; init; } = 1;
+    /// <summary>Frames per mode (the raw session run uses the same number of images).</summary>
+    public int Frames { get; init; } = 100;
+    public DeviceSpec Device { get; init; } = DeviceSpec.Cpu;
+    /// <summary>Skip the OpenCV DNN attempt.</summary>
+    public bool SkipOpenCvDnn { get; init; }
+    public Action<string>? Log { get; init; }
+}

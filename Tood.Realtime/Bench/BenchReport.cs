@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Serialization;
+using Tood.Realtime.Pipeline;
+
+namespace Tood.Realtime.Bench;
+
+/// <summary>
+/// One measured mode: frames, wall seconds, FPS, process CPU seconds spent meanwhile (cpu_utilisation =
+/// cpu / (wall × logical CPUs): how much of the machine the mode keeps busy) and the process peak working set after it ran.
+/// </summary>
+public sealed record ModeResult(
+    [property: JsonPropertyName("frames")] long Frames,
+    [property: JsonPropertyName("seconds")] double Seconds,
+    [property: JsonPropertyName("fps")] double Fps,
+    [property: JsonPropertyName("ms_per_frame")] double MsPerFrame,
+    [property: JsonPropertyName("cpu_seconds")] double CpuSeconds,
+    [property: JsonPropertyName("cpu_utilisation")] double CpuUtilisation,
+    [property: JsonPropertyName("peak_working_set_mb")] double PeakWorkingSetMb)
+{
+    public static ModeResult Of(long frames, double seconds, double cpuSeconds, long peakBytes) =>
+        new(frames, seconds, frames / Math.Max(seconds, 1e-9), 1000 * seconds / Math.Max(frames, 1), cpuSeconds,
+            cpuSeconds / Math.Max(seconds * Environment.ProcessorCount, 1e-9), peakBytes / 1048576.0);
+}
+
+/// <summary>Per-stage work in ms/frame (from the pipeline's <see cref="RunSummary"/> or the naive loop's own clocks).</summary>
+public sealed record StageMs(
+    [property: JsonPropertyName("capture")] double Capture,
+    [property: JsonPropertyName("preprocess")] double Preprocess,
+    [property: JsonPropertyName("batch")] double Batch,
+    [property: JsonPropertyName("infer")] double Infer,
+    [property: JsonPropertyName("postprocess")] double Postprocess,
+    [property: JsonPropertyName("render")] double Render,
+    [property: JsonPropertyName("write")] double Write)
+{
+    public static StageMs From(StageTimes t) => new(t.Capture, t.Preprocess, t.Batch, t.Infer, t.Postprocess, t.Render, t.Write);
+    [JsonIgnore] public double Sum => Capture + Preprocess + Batch + Infer + Postprocess + Render + Write;
+}
+
+/// <summary>OpenCV DNN result: FPS when the model loads and runs, else the exact reason it does not.</summary>
+public sealed record OpenCvDnnResult(
+    [property: JsonPropertyName("loaded")] bool Loaded,
+    [property: JsonPropertyName("result")] ModeResult? Result,
+    [property: JsonPropertyName("error")] string? Error);
+
+/// <summary>Everything <c>tood-live bench</c> reports (also its JSON file).</summary>
+public sealed record BenchReport(
+    [property: JsonPropertyName("model")] string Model,
+    [property: JsonPropertyName("preset")] string Preset,
+    [property: JsonPropertyName("input")] string Input,
+    [property: JsonPropertyName("source")] string Source,
+    [property: JsonPropertyName("source_size")] string SourceSize,
+    [property: JsonPropertyName("batch")] int Batch,
+    [property: JsonPropertyName("device")] string Device,
+    [property: JsonPropertyName("processor_count")] int ProcessorCount,
+    [property: JsonPropertyName("raw")] ModeResult Raw,
+    [property: JsonPropertyName("pipeline")] ModeResult Pipeline,
+    [property: JsonPropertyName("pipeline_stage_ms")] StageMs PipelineStageMs,
+    [property: JsonPropertyName("pipeline_latency_ms")] double PipelineLatencyMs,
+    [property: JsonPropertyName("naive")] ModeResult Naive,
+    [property: JsonPropertyName("naive_stage_ms")] StageMs NaiveStageMs,
+    [property: JsonPropertyName("opencv_dnn")] OpenCvDnnResult OpenCvDnn,
+    [property: JsonPropertyName("pipeline_over_raw")] double PipelineOverRaw,
+    [property: JsonPropertyName("pipeline_over_naive")] double PipelineOverNaive,
+    [property: JsonPropertyName("peak_working_set_mb")] double PeakWorkingSetMb)
+{
+    public string ToTable()
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine(string.Create(inv, $"tood-live bench: {Path.GetFileName(Model)} ({Preset}, {Input}) on {Device}, batch {Batch}, source {SourceSize}, {ProcessorCount} logical CPUs"));
+        sb.AppendLine("mode                         frames      FPS   ms/frame  CPU busy  peak WS MB");
+        void Row(string name, ModeResult r) => sb.AppendLine(string.Create(inv, $"{name,-27} {r.Frames,7} {r.Fps,8:0.00} {r.MsPerFrame,10:0.00} {100 * r.CpuUtilisation,8:0}% {r.PeakWorkingSetMb,11:0}"));
+        Row("raw session.Run (limit)", Raw);
+        Row("pipeline (VideoPipeline)", Pipeline);
+        Row("naive single-thread loop", Naive);
+        if (OpenCvDnn.Result is { } dnn) Row("OpenCV DNN (session only)", dnn);
+        else sb.AppendLine($"OpenCV DNN                  not measured: {OpenCvDnn.Error}");
+        sb.AppendLine("stage ms/frame     capture preprocess  batch   infer  postproc  render   write");
+        void Stages(string name, StageMs s) => sb.AppendLine(string.Create(inv,
+            $"{name,-17} {s.Capture,8:0.00} {s.Preprocess,10:0.00} {s.Batch,6:0.00} {s.Infer,7:0.00} {s.Postprocess,9:0.00} {s.Render,7:0.00} {s.Write,7:0.00}"));
+        Stages("pipeline", PipelineStageMs);
+        Stages("naive", NaiveStageMs);
+        sb.AppendLine(string.Create(inv, $"pipeline / raw = {PipelineOverRaw:0.000}   pipeline / naive = {PipelineOverNaive:0.000}   pipeline latency mean {PipelineLatencyMs:0.0} ms   peak working set {PeakWorkingSetMb:0} MB"));
+        return sb.ToString();
+    }
+}

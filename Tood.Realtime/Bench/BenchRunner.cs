@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using System.Globalization;
+using OpenCvSharp;
+using OpenCvSharp.Dnn;
+using Tood.Realtime.Inference;
+using Tood.Realtime.Pipeline;
+using Tood.Realtime.Postprocess;
+using Tood.Realtime.Rendering;
+using Tood.Realtime.Video;
+
+namespace Tood.Realtime.Bench;
+
+/// <summary>
+/// Measures, in one process and on one loaded <see cref="Detector"/>: (1) raw session throughput on
+/// pre-filled input buffers — the ceiling any pipeline can reach; (2) the file-mode <see cref="VideoPipeline"/>
+/// (decode → letterbox → infer → decode/NMS → draw → mp4); (3) the same steps in one thread, in sequence;
+/// (4) OpenCV DNN on the same .onnx, or the exact reason it cannot load/run it.
+/// </summary>
+public static class BenchRunner
+{
+    public static async Task<BenchReport> RunAsync(BenchOptions o, CancellationToken ct = default)
+    {
+        if (o.Batch < 1) throw new ArgumentOutOfRangeException(nameof(o), "--batch must be ≥ 1");
+        if (o.Frames < 1) throw new ArgumentOutOfRangeException(nameof(o), "--frames must be ≥ 1");
+        var log = o.Log ?? (_ => { });
+        using var detector = Detector.Load(o.Model, new DetectorOptions { Device = o.Device, MaxBatch = o.Batch, BufferSets = 4, Log = log });
+        var tmp = Directory.CreateTempSubdirectory("tood-bench-").FullName;
+        try
+        {
+            string size;
+            using (var probe = VideoCaptureSource.OpenFile(o.Source)) size = $"{probe.Width}x{probe.Height}";
+
+            log("raw: session.Run on pre-filled buffers ...");
+            var raw = Raw(detector, o);
+            log("pipeline: VideoPipeline file mode with mp4 output ...");
+            RunSummary summary;
+            var cpu0 = CpuSeconds();
+            using (var src = new LimitedFrameSource(VideoCaptureSource.OpenFile(o.Source), o.Frames))
+            {
+                var pipeline = new VideoPipeline(detector, new VideoPipelineOptions { Batch = o.Batch, OutputVideo = Path.Combine(tmp, "pipeline.mp4"), Log = log }, src);
+                summary = await pipeline.RunAsync(ct);
+            }
+            var pipe = ModeResult.Of(summary.Frames, summary.Seconds, CpuSeconds() - cpu0, PeakWorkingSet());
+            log("naive: single-thread loop ...");
+            var (naive, naiveStages) = Naive(detector, o, Path.Combine(tmp, "naive.mp4"), ct);
+            var dnn = o.SkipOpenCvDnn ? new OpenCvDnnResult(false, null, "skipped (--no-opencv-dnn)") : OpenCvDnn(detector, o);
+
+            var m = detector.Model;
+            return new BenchReport(Path.GetFullPath(o.Model), m.Preset, $"{m.InputWidth}x{m.InputHeight}", Path.GetFullPath(o.Source), size, o.Batch,
+                detector.Device.ToString(), Environment.ProcessorCount, raw, pipe, StageMs.From(summary.StageMs), summary.MeanLatencyMs,
+                naive, naiveStages, dnn, pipe.Fps / raw.Fps, pipe.Fps / naive.Fps, PeakWorkingSet() / 1048576.0);
+        }
+        finally
+        {
+            try { Directory.Delete(tmp, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static double CpuSeconds()
+    {
+        using var p = Process.GetCurrentProcess();
+        return p.TotalProcessorTime.TotalSeconds;
+    }
+
+    private static long PeakWorkingSet()
+    {
+        using var p = Process.GetCurrentProcess();
+        p.Refresh();
+        return p.PeakWorkingSet64;
+    }
+
+    /// <summary>Real frames letterboxed once, then only session.Run in a loop (one warm-up run first).</summary>
+    private static ModeResult Raw(Detector detector, BenchOptions o)
+    {
+        var engine = detector.Engine;
+        var slot = engine.Rent();
+        try
+        {
+            FillSlot(slot, o.Source, o.Batch);
+            engine.Run(slot); // warm-up: ORT allocates its arena on the first run
+            int runs = Math.Max(1, (o.Frames + o.Batch - 1) / o.Batch);
+            var cpu0 = CpuSeconds();
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < runs; i++) engine.Run(slot);
+            sw.Stop();
+            return ModeResult.Of((long)runs * o.Batch, sw.Elapsed.TotalSeconds, CpuSeconds() - cpu0, PeakWorkingSet());
+        }
+        finally { engine.Return(slot); }
+    }
+
+    private static void FillSlot(InferenceSlot slot, string video, int batch)
+    {
+        using var src = VideoCaptureSource.OpenFile(video);
+        Mat? last = null;
+        try
+        {
+            for (int i = 0; i < batch; i++)
+            {
+                var f = src.Read();
+                if (f is not null) { last?.Dispose(); last = f; }
+                slot.Target(i).Write(last!); // a video shorter than the batch repeats its last frame
+            }
+            slot.Count = batch;
+        }
+        finally { last?.Dispose(); }
+    }
+
+    /// <summary>The same work as the pipeline, one step after the other on one thread (batch of <c>o.Batch</c> frames per run).</summary>
+    private static (ModeResult, StageMs) Naive(Detector detector, BenchOptions o, string outPath, CancellationToken ct)
+    {
+        var engine = detector.Engine;
+        using var src = new LimitedFrameSource(VideoCaptureSource.OpenFile(o.Source), o.Frames);
+        using var writer = new VideoWriter(outPath, FourCC.FromFourChars('m', 'p', '4', 'v'), src.Fps > 0 ? src.Fps : 30, new Size(src.Width, src.Height));
+        if (!writer.IsOpened()) throw new IOException($"naive loop: cannot write {outPath}");
+        var renderer = new OverlayRenderer();
+        var slot = engine.Rent();
+        var frames = new List<Mat>(o.Batch);
+        var geometry = new Letterbox[o.Batch];
+        var dets = new List<Detection>[o.Batch];
+        for (int i = 0; i < o.Batch; i++) dets[i] = [];
+        long capture = 0, pre = 0, infer = 0, post = 0, render = 0, write = 0, n = 0;
+        var cpu0 = CpuSeconds();
+        var wall = Stopwatch.StartNew();
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                while (frames.Count < o.Batch && src.Read() is { } f) frames.Add(f);
+                if (frames.Count == 0) break;
+                long t1 = Stopwatch.GetTimestamp();
+                for (int i = 0; i < frames.Count; i++) geometry[i] = slot.Target(i).Write(frames[i]);
+                slot.Count = frames.Count;
+                long t2 = Stopwatch.GetTimestamp();
+                engine.Run(slot);
+                long t3 = Stopwatch.GetTimestamp();
+                for (int i = 0; i < frames.Count; i++)
+                {
+                    dets[i].Clear();
+                    detector.Decode(slot, i, geometry[i], frames[i].Width, frames[i].Height, dets[i]);
+                }
+                long t4 = Stopwatch.GetTimestamp();
+                for (int i = 0; i < frames.Count; i++)
+                {
+                    double fps = n > 0 ? n / wall.Elapsed.TotalSeconds : 0;
+                    renderer.Draw(frames[i], dets[i], string.Create(CultureInfo.InvariantCulture, $"FPS {fps:0.0}"));
+                }
+                long t5 = Stopwatch.GetTimestamp();
+                foreach (var f in frames) writer.Write(f);
+                long t6 = Stopwatch.GetTimestamp();
+                capture += t1 - t0; pre += t2 - t1; infer += t3 - t2; post += t4 - t3; render += t5 - t4; write += t6 - t5;
+                n += frames.Count;
+                foreach (var f in frames) f.Dispose();
+                frames.Clear();
+            }
+            writer.Release();
+            wall.Stop();
+        }
+        finally
+        {
+            foreach (var f in frames) f.Dispose();
+            engine.Return(slot);
+        }
+        double Ms(long ticks) => n == 0 ? 0 : ticks * 1000.0 / Stopwatch.Frequency / n;
+        return (ModeResult.Of(n, wall.Elapsed.TotalSeconds, CpuSeconds() - cpu0, PeakWorkingSet()),
+            new StageMs(Ms(capture), Ms(pre), 0, Ms(infer), Ms(post), Ms(render), Ms(write)));
+    }
+
+    /// <summary>OpenCV DNN on the same file and the same letterboxed uint8 NHWC input; any failure is reported verbatim.</summary>
+    private static unsafe OpenCvDnnResult OpenCvDnn(Detector detector, BenchOptions o)
+    {
+        Net? net;
+        try
+        {
+            net = CvDnn.ReadNetFromOnnx(o.Model);
+            if (net is null || net.Empty()) return new OpenCvDnnResult(false, null, "CvDnn.ReadNetFromOnnx returned an empty network");
+        }
+        catch (Exception e) // any failure to import is the answer we report (e.g. an unsupported ONNX op)
+        {
+            return new OpenCvDnnResult(false, null, $"load failed ({e.GetType().Name}): " + OneLine(e.Message));
+        }
+        using var _ = net;
+        var engine = detector.Engine;
+        var m = detector.Model;
+        var slot = engine.Rent();
+        try
+        {
+            FillSlot(slot, o.Source, o.Batch);
+            using var blob = new Mat([o.Batch, m.InputHeight, m.InputWidth, 3], MatType.CV_8U);
+            for (int i = 0; i < o.Batch; i++)
+                slot.Image(i).CopyTo(new Span<byte>((byte*)blob.Data + (long)i * slot.Image(i).Length, slot.Image(i).Length));
+            string[] names = [ModelContract.BoxesName, ModelContract.ScoresName];
+            var outs = new Mat[] { new(), new() };
+            try
+            {
+                net.SetInput(blob, ModelContract.InputName);
+                net.Forward(outs, names); // warm-up (and the first place unsupported layers fail)
+                int runs = Math.Max(1, (o.Frames + o.Batch - 1) / o.Batch);
+                var cpu0 = CpuSeconds();
+                var sw = Stopwatch.StartNew();
+                for (int i = 0; i < runs; i++)
+                {
+                    net.SetInput(blob, ModelContract.InputName);
+                    net.Forward(outs, names);
+                }
+                sw.Stop();
+                return new OpenCvDnnResult(true, ModeResult.Of((long)runs * o.Batch, sw.Elapsed.TotalSeconds, CpuSeconds() - cpu0, PeakWorkingSet()), null);
+            }
+            catch (Exception e)
+            {
+                return new OpenCvDnnResult(true, null, $"forward failed ({e.GetType().Name}): " + OneLine(e.Message));
+            }
+            finally { foreach (var x in outs) x.Dispose(); }
+        }
+        finally { engine.Return(slot); }
+    }
+
+    private static string OneLine(string s) => string.Join(" ", s.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+}

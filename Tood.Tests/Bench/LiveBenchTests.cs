@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Tood.Realtime.Cli;
+using Tood.Tests.Realtime.Fixtures;
+using Xunit;
+
+namespace Tood.Tests.Bench;
+
+/// <summary><c>tood-live bench</c> end to end on the random tiny TOOD export and the 320×240 test clip (8 frames).</summary>
+[Collection(RealtimeCollection.Name)]
+public class LiveBenchTests(RealtimeFixture fx)
+{
+    [Fact]
+    public async Task Bench_verb_reports_every_mode_with_consistent_ratios()
+    {
+        var json = fx.PathFor("bench.json");
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = await LiveCommand.RunAsync(["bench", "--model", fx.TinyModel, "--source", fx.Video, "--frames", "8", "--batch", "2", "--json", json],
+            o, e, interactiveStderr: false, CancellationToken.None);
+        Assert.True(code == 0, e.ToString());
+        Assert.Contains("pipeline / raw", o.ToString());
+
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var r = doc.RootElement;
+        Assert.Equal(2, r.GetProperty("batch").GetInt32());
+        Assert.Equal("256x256", r.GetProperty("input").GetString());
+        Assert.Equal("320x240", r.GetProperty("source_size").GetString());
+        double Fps(string mode)
+        {
+            var m = r.GetProperty(mode);
+            Assert.Equal(8, m.GetProperty("frames").GetInt64());
+            double fps = m.GetProperty("fps").GetDouble(), s = m.GetProperty("seconds").GetDouble();
+            Assert.True(fps > 0 && s > 0, $"{mode}: fps {fps}, seconds {s}");
+            Assert.Equal(8 / s, fps, 1e-9 * fps);
+            Assert.Equal(1000 * s / 8, m.GetProperty("ms_per_frame").GetDouble(), 1e-9 * s);
+            Assert.True(m.GetProperty("peak_working_set_mb").GetDouble() > 10);
+            double cpu = m.GetProperty("cpu_seconds").GetDouble();
+            Assert.True(cpu > 0, $"{mode}: cpu {cpu}");
+            Assert.Equal(cpu / (s * Environment.ProcessorCount), m.GetProperty("cpu_utilisation").GetDouble(), 1e-12);
+            return fps;
+        }
+        double raw = Fps("raw"), pipe = Fps("pipeline"), naive = Fps("naive");
+        Assert.Equal(pipe / raw, r.GetProperty("pipeline_over_raw").GetDouble(), 1e-12);
+        Assert.Equal(pipe / naive, r.GetProperty("pipeline_over_naive").GetDouble(), 1e-12);
+
+        foreach (var stages in new[] { "pipeline_stage_ms", "naive_stage_ms" })
+        {
+            var s = r.GetProperty(stages);
+            foreach (var name in new[] { "capture", "preprocess", "batch", "infer", "postprocess", "render", "write" })
+                Assert.True(s.GetProperty(name).GetDouble() >= 0, $"{stages}.{name}");
+            // Inference is real work on both paths; its mean per frame cannot exceed the mode's wall time per frame.
+            Assert.True(s.GetProperty("infer").GetDouble() > 0);
+        }
+        Assert.True(r.GetProperty("naive_stage_ms").GetProperty("infer").GetDouble() <= r.GetProperty("naive").GetProperty("ms_per_frame").GetDouble());
+
+        // OpenCV DNN: either a measurement or the exact reason (never both, never neither).
+        var dnn = r.GetProperty("opencv_dnn");
+        bool hasResult = dnn.GetProperty("result").ValueKind == JsonValueKind.Object;
+        bool hasError = dnn.GetProperty("error").ValueKind == JsonValueKind.String && dnn.GetProperty("error").GetString()!.Length > 10;
+        Assert.True(hasResult ^ hasError, dnn.ToString());
+    }
+
+    [Fact]
+    public async Task Bench_usage_errors_exit_2_with_one_line()
+    {
+        var e = new StringWriter();
+        int code = await LiveCommand.RunAsync(["bench", "--model", fx.TinyModel, "--source", fx.Video, "--frames", "0"], new StringWriter(), e, false, CancellationToken.None);
+        Assert.Equal(2, code);
+        Assert.Equal("tood-live bench: error: --frames must be ≥ 1, got 0 (see tood-live bench --help)", e.ToString().Trim());
+    }
+}
