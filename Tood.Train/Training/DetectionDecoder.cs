@@ -54,21 +54,24 @@ public sealed record DetectionDecoder(double ScoreThreshold = 0.05, int PreNmsPe
             b[i] = Math.Clamp(b[i], 0, w); b[i + 2] = Math.Clamp(b[i + 2], 0, w);
             b[i + 1] = Math.Clamp(b[i + 1], 0, h); b[i + 3] = Math.Clamp(b[i + 3], 0, h);
         }
-        var cands = new List<(float Score, int Box, int Cls)>();
+        // Candidates in (box, class) index order; the runtime's class-aware NMS (spec §6) keeps ties stable.
+        var candBox = new List<int>();
         for (int i = 0; i < s.Length; i++)
-            if (s[i] > ScoreThreshold) cands.Add((s[i], i / k, i % k));
-        // Stable order: score descending, then candidate index (deterministic ties).
-        cands.Sort((x, y) => y.Score != x.Score ? y.Score.CompareTo(x.Score) : (x.Box * k + x.Cls).CompareTo(y.Box * k + y.Cls));
-
-        var kept = new List<(float Score, int Box, int Cls)>();
-        foreach (var c in cands)
+            if (s[i] > ScoreThreshold) candBox.Add(i);
+        int candCount = candBox.Count;
+        var cBoxes = new float[candCount * 4];
+        var cScores = new float[candCount];
+        var cClasses = new int[candCount];
+        for (int c = 0; c < candCount; c++)
         {
-            if (kept.Count == MaxPerImage) break; // later candidates score lower: the top-100 is final
-            bool suppressed = false;
-            foreach (var q in kept)
-                if (q.Cls == c.Cls && Iou(b, q.Box, c.Box) > IouThreshold) { suppressed = true; break; }
-            if (!suppressed) kept.Add(c);
+            int i = candBox[c];
+            Array.Copy(b, i / k * 4, cBoxes, c * 4, 4);
+            cScores[c] = s[i];
+            cClasses[c] = i % k;
         }
+        var keep = new int[Math.Min(candCount, MaxPerImage)];
+        int keptCount = new Realtime.Postprocess.Nms().Run(cBoxes, cScores, cClasses, candCount, (float)IouThreshold, MaxPerImage, keep);
+        var kept = keep.Take(keptCount).Select(c => (Score: cScores[c], Box: candBox[c] / k, Cls: cClasses[c])).ToList();
 
         float inv = 1f / placement.Scale;
         var result = new List<Detection>(kept.Count);
@@ -82,17 +85,5 @@ public sealed record DetectionDecoder(double ScoreThreshold = 0.05, int PreNmsPe
                 Math.Clamp((x2 + placement.CropX) * inv, 0, srcWidth), Math.Clamp((y2 + placement.CropY) * inv, 0, srcHeight)));
         }
         return result;
-    }
-
-    internal static float Iou(float[] b, int i, int j)
-    {
-        int p = 4 * i, q = 4 * j;
-        float iw = Math.Max(0, Math.Min(b[p + 2], b[q + 2]) - Math.Max(b[p], b[q]));
-        float ih = Math.Max(0, Math.Min(b[p + 3], b[q + 3]) - Math.Max(b[p + 1], b[q + 1]));
-        float inter = iw * ih;
-        float a1 = Math.Max(0, b[p + 2] - b[p]) * Math.Max(0, b[p + 3] - b[p + 1]);
-        float a2 = Math.Max(0, b[q + 2] - b[q]) * Math.Max(0, b[q + 3] - b[q + 1]);
-        float union = a1 + a2 - inter;
-        return union > 0 ? inter / union : 0;
     }
 }
