@@ -60,7 +60,9 @@ public sealed class RealtimeFixture : IDisposable
     }
 }
 
-[CollectionDefinition(Name)]
+// Not run in parallel with other collections: the live-mode test bounds process-wide managed-memory growth
+// (GC.GetTotalMemory), which concurrent tests in other collections would otherwise inflate.
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class RealtimeCollection : ICollectionFixture<RealtimeFixture>
 {
     public const string Name = "realtime";
