@@ -8,10 +8,16 @@ namespace Tood.Train;
 /// <summary><c>tood-train &lt;command&gt; [options]</c>: dispatches to the <see cref="ICommand"/> classes in Cli/.</summary>
 public static class Program
 {
-    public static async Task<int> Main(string[] args)
+    public static int Main(string[] args)
     {
-        // Before any tensor op: works around a libtorch CPU kernel bug (see NativeWorkarounds).
-        Training.NativeWorkarounds.Apply();
+        // Before any tensor op; the command then runs on this (main) thread: see both classes.
+        Training.NativeAllocator.Tune();
+        return Training.MainThreadPump.Run(() => RunAsync(args));
+    }
+
+    /// <summary>The dispatcher itself (tests call it directly).</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
         var commands = DiscoverCommands();
         if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
         {

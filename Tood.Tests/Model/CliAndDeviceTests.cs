@@ -23,9 +23,9 @@ public class CliAndDeviceTests
     public async Task Dispatcher_finds_info_and_rejects_unknown_commands_and_options_with_exit_2()
     {
         Assert.Contains("info", Program.DiscoverCommands().Keys);
-        Assert.Equal(2, await Program.Main(["no-such-command"]));
-        Assert.Equal(2, await Program.Main(["info", "--preset", "tiny", "--bogus", "1"]));
-        Assert.Equal(2, await Program.Main(["info", "--preset", "r34"]));
-        Assert.Equal(0, await Program.Main(["info", "--preset", "tiny", "--classes", "3"]));
+        Assert.Equal(2, await Program.RunAsync(["no-such-command"]));
+        Assert.Equal(2, await Program.RunAsync(["info", "--preset", "tiny", "--bogus", "1"]));
+        Assert.Equal(2, await Program.RunAsync(["info", "--preset", "r34"]));
+        Assert.Equal(0, await Program.RunAsync(["info", "--preset", "tiny", "--classes", "3"]));
     }
 }

@@ -38,7 +38,6 @@ public sealed class BenchTrainCommand : ICommand
 
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
-        NativeWorkarounds.Apply(); // before the first tensor op, like 'train'
         var (o, json) = Parse(args);
         var report = await TrainStepBench.RunAsync(o, Console.Error, cancellationToken);
         Console.Out.Write(report.ToTable());

@@ -53,10 +53,10 @@ public sealed class ParallelHead : nn.Module<Tensor[], DetectorOutput>
             Tensor cls = feats[l], reg = feats[l];
             foreach (var m in cls_convs) cls = m.forward(cls);
             foreach (var m in reg_convs) reg = m.forward(reg);
-            scores.Add(atss_cls.forward(cls).sigmoid().MoveToOuterDisposeScope());
-            var dist = scales[l].forward(atss_reg.forward(reg).exp());
+            scores.Add(ChannelPaddedConv.Forward(atss_cls, cls).sigmoid().MoveToOuterDisposeScope());
+            var dist = scales[l].forward(ChannelPaddedConv.Forward(atss_reg, reg).exp());
             boxes.Add(HeadMath.DistanceToBoxes(dist).MoveToOuterDisposeScope());
-            centerness.Add(atss_centerness.forward(reg).MoveToOuterDisposeScope());
+            centerness.Add(ChannelPaddedConv.Forward(atss_centerness, reg).MoveToOuterDisposeScope());
         }
         return new DetectorOutput(scores, boxes, centerness, _strides[..feats.Length], HeadKind.Parallel);
     }

@@ -16,6 +16,8 @@ public sealed class THead : nn.Module<Tensor[], DetectorOutput>
     private readonly TaskDecomposition cls_decomp, reg_decomp;
     private readonly Conv2d tood_cls, tood_reg;
     private readonly Sequential cls_prob_module, reg_offset_module;
+    // The Sequentials' convs, held in a tuple so RegisterComponents does not register them a second time.
+    private readonly (Conv2d Prob1, Conv2d Prob2, Conv2d Off1, Conv2d Off2) _seq;
     private readonly ModuleList<Scale> scales = new();
     private readonly int[] _strides;
     private readonly bool _replaceInverted;
@@ -34,6 +36,7 @@ public sealed class THead : nn.Module<Tensor[], DetectorOutput>
         var off1 = nn.Conv2d(c * n, c / 4, 1);
         var off2 = nn.Conv2d(c / 4, 8, 3, padding: 1);
         reg_offset_module = nn.Sequential(("0", off1), ("1", nn.ReLU()), ("2", off2));
+        _seq = (prob1, prob2, off1, off2);
         foreach (var _ in cfg.Strides) scales.Add(new Scale(1.0));
         _strides = [.. cfg.Strides];
         _replaceInverted = cfg.ReplaceInvertedBoxes;
@@ -75,11 +78,14 @@ public sealed class THead : nn.Module<Tensor[], DetectorOutput>
         var clsFeat = cls_decomp.forward(feat, avg);
         var regFeat = reg_decomp.forward(feat, avg);
 
-        var score = HeadMath.SigmoidGeometricMean(tood_cls.forward(clsFeat), cls_prob_module.forward(feat));
+        // Predictor convs with few output channels go through ChannelPaddedConv (oneDNN NaN workaround).
+        var prob = ChannelPaddedConv.Forward(_seq.Prob2, _seq.Prob1.forward(feat).relu_());      // cls_prob_module
+        var score = HeadMath.SigmoidGeometricMean(ChannelPaddedConv.Forward(tood_cls, clsFeat), prob);
 
-        var dist = scale.forward(tood_reg.forward(regFeat).exp());       // exp first, then the scalar
+        var dist = scale.forward(ChannelPaddedConv.Forward(tood_reg, regFeat).exp());  // exp first, then the scalar
         var regBox = HeadMath.DistanceToBoxes(dist);
-        var aligned = BoxAlignment.Sample(regBox, reg_offset_module.forward(feat));
+        var offsets = ChannelPaddedConv.Forward(_seq.Off2, _seq.Off1.forward(feat).relu_());    // reg_offset_module
+        var aligned = BoxAlignment.Sample(regBox, offsets);
         if (_replaceInverted) aligned = BoxAlignment.ReplaceInverted(aligned, regBox);
         return (score.MoveToOuterDisposeScope(), aligned.MoveToOuterDisposeScope());
     }

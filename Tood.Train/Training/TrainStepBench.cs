@@ -91,7 +91,7 @@ public static class TrainStepBench
             var mean = MeanSeconds(measured);
             var share = TrainBenchReport.Phases.ToDictionary(p => p, p => mean[p] / mean["total"]);
             var ms = mean.ToDictionary(kv => kv.Key, kv => kv.Value * 1000);
-            // Steps re-run after non-finite gradients (NativeWorkarounds) count forward+backward twice; report the clean ones too.
+            // Steps re-run after non-finite gradients (Trainer's retry) count forward+backward twice; report the clean ones too.
             var clean = measured.Where(t => t.Attempts == 1).ToList();
             var cleanMs = clean.Count == 0 ? null : MeanSeconds(clean).ToDictionary(kv => kv.Key, kv => kv.Value * 1000);
             return new TrainBenchReport(o.Preset, o.ImageSize, o.BatchSize, o.Atss ? "atss" : "tal", o.Workers, measured.Count, ms, share,
