@@ -37,7 +37,7 @@ public sealed class ConvModule : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = torch.NewDisposeScope();
-        var y = conv.forward(x);
+        var y = ChannelPaddedConv.Forward(conv, x);
         if (gn is not null) y = gn.forward(y);
         return (_relu ? y.relu_() : y).MoveToOuterDisposeScope();
     }

@@ -25,8 +25,8 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = torch.NewDisposeScope();
-        var y = bn1.forward(conv1.forward(x)).relu_();
-        y = bn2.forward(conv2.forward(y));
+        var y = bn1.forward(ChannelPaddedConv.Forward(conv1, x)).relu_();
+        y = bn2.forward(ChannelPaddedConv.Forward(conv2, y));
         var identity = downsample is null ? x : downsample.forward(x);
         return y.add_(identity).relu_().MoveToOuterDisposeScope();
     }
@@ -59,7 +59,7 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
     {
         using var scope = torch.NewDisposeScope();
         var y = bn1.forward(conv1.forward(x)).relu_();
-        y = bn2.forward(conv2.forward(y)).relu_();
+        y = bn2.forward(ChannelPaddedConv.Forward(conv2, y)).relu_();
         y = bn3.forward(conv3.forward(y));
         var identity = downsample is null ? x : downsample.forward(x);
         return y.add_(identity).relu_().MoveToOuterDisposeScope();
@@ -168,7 +168,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor[]>
         // ~17× faster there (1.8 vs 30 ms at [16,16,128,128]); back to NCHW before layer1, since oneDNN's
         // channels-last 1×1 convs with ≥ 1024 output channels crash (integer divide error) in this libtorch.
         bool cpu = x.device_type == DeviceType.CPU;
-        var stem = bn1.forward(conv1.forward(cpu ? ToChannelsLast(x) : x)).relu_();
+        var stem = bn1.forward(ChannelPaddedConv.Forward(conv1, cpu ? ToChannelsLast(x) : x)).relu_();
         var y = maxpool.forward(stem);
         if (cpu) y = y.contiguous();
         var c2 = layer1.forward(y);

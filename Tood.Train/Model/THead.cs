@@ -78,7 +78,8 @@ public sealed class THead : nn.Module<Tensor[], DetectorOutput>
         var clsFeat = cls_decomp.forward(feat, avg);
         var regFeat = reg_decomp.forward(feat, avg);
 
-        // Predictor convs with few output channels go through ChannelPaddedConv (oneDNN NaN workaround).
+        // Predictor convs with few output channels go through ChannelPaddedConv (oneDNN NaN workaround;
+        // the cls_prob_module / reg_offset_module Sequentials are applied by hand for that reason).
         var prob = ChannelPaddedConv.Forward(_seq.Prob2, _seq.Prob1.forward(feat).relu_());      // cls_prob_module
         var score = HeadMath.SigmoidGeometricMean(ChannelPaddedConv.Forward(tood_cls, clsFeat), prob);
 

@@ -78,7 +78,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
         }
         else
         {
-            try { model = new ToodDetector(ModelPresets.Get(o.Preset, map.Count, o.Head)); }
+            try { model = new ToodDetector(o.Model is { } custom ? custom with { NumClasses = map.Count, Head = o.Head } : ModelPresets.Get(o.Preset, map.Count, o.Head)); }
             catch (ArgumentException e) { throw new Realtime.Cli.UsageException(e.Message); }
             // ImageNet backbone (spec §1, P7); loaded before moving to the device.
             if (o.BackboneWeights is { } weights)
@@ -102,7 +102,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
         metricsLog.TruncateFrom(startEpoch);
 
         _log.WriteLine(string.Create(inv,
-            $"train: {train.Summary()}; {loader.SampleCount} images with boxes, {batches} batches/epoch, {stepsPerEpoch} steps/epoch; preset {o.Preset}, head {o.Head.ToName()}, {model.TrainableParameters():N0} trainable params, device {device.type}{(resumed is null ? "" : $"; resumed at epoch {startEpoch}, step {step}")}"));
+            $"train: {train.Summary()}; {loader.SampleCount} images with boxes, {batches} batches/epoch, {stepsPerEpoch} steps/epoch; preset {model.Config.Preset}, head {o.Head.ToName()}, {model.TrainableParameters():N0} trainable params, device {device.type}{(resumed is null ? "" : $"; resumed at epoch {startEpoch}, step {step}")}"));
         if (val is not null) _log.WriteLine($"val: {val.Summary()}");
         resumed = null; // model ownership moved to _model
 
