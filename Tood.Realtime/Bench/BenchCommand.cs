@@ -11,7 +11,8 @@ public static class BenchCommand
     public const string Help = """
         tood-live bench — how close the video pipeline gets to the model's own speed (one process)
 
-        usage: tood-live bench --model M.onnx --source VIDEO [--batch N] [--frames F] [--json OUT.json] [--device D] [--no-opencv-dnn]
+        usage: tood-live bench --model M.onnx --source VIDEO [--batch N] [--frames F] [--json OUT.json] [--device D]
+                               [--cpu-runs N] [--cpu-threads N] [--cpu-spin on|off] [--no-opencv-dnn]
 
           --model M.onnx     model exported by 'tood-train export'
           --source VIDEO     video file (decoded by OpenCV; the first F frames are used)
@@ -19,6 +20,11 @@ public static class BenchCommand
           --frames F         frames (images) per mode (default 100)
           --json OUT.json    also write the report as JSON
           --device D         auto | cpu (default) | dml[:adapter] | cuda[:id]
+          --cpu-runs N       CPU provider: runs in flight in the pipeline and raw modes (default: one per core)
+          --cpu-threads N    CPU provider: ORT intra-op threads per run (default 1)
+          --cpu-spin on|off  CPU provider: idle ORT threads spin-wait (default off)
+                             (defaults = tood-live's file mode; the raw and naive baselines are also measured
+                             with ORT's defaults and with one run on every core, spin-waiting)
           --no-opencv-dnn    skip the OpenCV DNN comparison
         modes: raw session.Run on pre-filled buffers (the limit), VideoPipeline (file mode, mp4 written to a
         temp dir), a naive single-thread loop of the same steps, OpenCV DNN (or why it cannot run the model).
@@ -71,7 +77,8 @@ public static class BenchCommand
         catch (FormatException e) { throw new UsageException(e.Message); }
         var json = p.String("json");
         bool noDnn = p.Flag("no-opencv-dnn");
+        var cpu = CpuThreading.Parse(p).Or(CpuThreading.ForMode(live: false));
         p.ThrowOnUnknown();
-        return (new BenchOptions { Model = model, Source = source, Batch = batch, Frames = frames, Device = device, SkipOpenCvDnn = noDnn, Log = log }, json);
+        return (new BenchOptions { Model = model, Source = source, Batch = batch, Frames = frames, Device = device, Cpu = cpu, SkipOpenCvDnn = noDnn, Log = log }, json);
     }
 }

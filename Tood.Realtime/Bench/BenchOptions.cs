@@ -11,6 +11,8 @@ public sealed record BenchOptions
     /// <summary>Frames per mode (the raw session run uses the same number of images).</summary>
     public int Frames { get; init; } = 100;
     public DeviceSpec Device { get; init; } = DeviceSpec.Cpu;
+    /// <summary>CPU provider threading of the pipeline (and the raw mode measured with it): tood-live's file-mode defaults.</summary>
+    public CpuThreading Cpu { get; init; } = CpuThreading.ForMode(live: false);
     /// <summary>Skip the OpenCV DNN attempt.</summary>
     public bool SkipOpenCvDnn { get; init; }
     public Action<string>? Log { get; init; }

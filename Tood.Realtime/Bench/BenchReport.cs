@@ -43,7 +43,16 @@ public sealed record OpenCvDnnResult(
     [property: JsonPropertyName("result")] ModeResult? Result,
     [property: JsonPropertyName("error")] string? Error);
 
-/// <summary>Everything <c>tood-live bench</c> reports (also its JSON file).</summary>
+/// <summary>A raw + naive pair measured with another CPU threading configuration.</summary>
+public sealed record Baseline(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("cpu_threading")] string CpuThreading,
+    [property: JsonPropertyName("raw")] ModeResult Raw,
+    [property: JsonPropertyName("naive")] ModeResult Naive);
+
+/// <summary>Everything <c>tood-live bench</c> reports (also its JSON file). <c>pipeline_over_raw</c> and
+/// <c>pipeline_over_naive</c> compare with the raw/naive modes on the pipeline's own session; the
+/// <c>_best</c> ratios divide by the fastest of those and the <see cref="Baselines"/> (other CPU threading).</summary>
 public sealed record BenchReport(
     [property: JsonPropertyName("model")] string Model,
     [property: JsonPropertyName("preset")] string Preset,
@@ -53,15 +62,19 @@ public sealed record BenchReport(
     [property: JsonPropertyName("batch")] int Batch,
     [property: JsonPropertyName("device")] string Device,
     [property: JsonPropertyName("processor_count")] int ProcessorCount,
+    [property: JsonPropertyName("cpu_threading")] string CpuThreading,
     [property: JsonPropertyName("raw")] ModeResult Raw,
     [property: JsonPropertyName("pipeline")] ModeResult Pipeline,
     [property: JsonPropertyName("pipeline_stage_ms")] StageMs PipelineStageMs,
     [property: JsonPropertyName("pipeline_latency_ms")] double PipelineLatencyMs,
     [property: JsonPropertyName("naive")] ModeResult Naive,
     [property: JsonPropertyName("naive_stage_ms")] StageMs NaiveStageMs,
+    [property: JsonPropertyName("baselines")] IReadOnlyList<Baseline> Baselines,
     [property: JsonPropertyName("opencv_dnn")] OpenCvDnnResult OpenCvDnn,
     [property: JsonPropertyName("pipeline_over_raw")] double PipelineOverRaw,
+    [property: JsonPropertyName("pipeline_over_best_raw")] double PipelineOverBestRaw,
     [property: JsonPropertyName("pipeline_over_naive")] double PipelineOverNaive,
+    [property: JsonPropertyName("pipeline_over_best_naive")] double PipelineOverBestNaive,
     [property: JsonPropertyName("peak_working_set_mb")] double PeakWorkingSetMb)
 {
     public string ToTable()
@@ -69,11 +82,18 @@ public sealed record BenchReport(
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.AppendLine(string.Create(inv, $"tood-live bench: {Path.GetFileName(Model)} ({Preset}, {Input}) on {Device}, batch {Batch}, source {SourceSize}, {ProcessorCount} logical CPUs"));
+        sb.AppendLine($"pipeline session CPU threading: {CpuThreading}");
         sb.AppendLine("mode                         frames      FPS   ms/frame  CPU busy  peak WS MB");
         void Row(string name, ModeResult r) => sb.AppendLine(string.Create(inv, $"{name,-27} {r.Frames,7} {r.Fps,8:0.00} {r.MsPerFrame,10:0.00} {100 * r.CpuUtilisation,8:0}% {r.PeakWorkingSetMb,11:0}"));
         Row("raw session.Run (limit)", Raw);
         Row("pipeline (VideoPipeline)", Pipeline);
         Row("naive single-thread loop", Naive);
+        foreach (var b in Baselines)
+        {
+            sb.AppendLine($"  baseline '{b.Name}': {b.CpuThreading}");
+            Row("  raw", b.Raw);
+            Row("  naive", b.Naive);
+        }
         if (OpenCvDnn.Result is { } dnn) Row("OpenCV DNN (session only)", dnn);
         else sb.AppendLine($"OpenCV DNN                  not measured: {OpenCvDnn.Error}");
         sb.AppendLine("stage ms/frame     capture preprocess  batch   infer  postproc  render   write");
@@ -81,7 +101,8 @@ public sealed record BenchReport(
             $"{name,-17} {s.Capture,8:0.00} {s.Preprocess,10:0.00} {s.Batch,6:0.00} {s.Infer,7:0.00} {s.Postprocess,9:0.00} {s.Render,7:0.00} {s.Write,7:0.00}"));
         Stages("pipeline", PipelineStageMs);
         Stages("naive", NaiveStageMs);
-        sb.AppendLine(string.Create(inv, $"pipeline / raw = {PipelineOverRaw:0.000}   pipeline / naive = {PipelineOverNaive:0.000}   pipeline latency mean {PipelineLatencyMs:0.0} ms   peak working set {PeakWorkingSetMb:0} MB"));
+        sb.AppendLine(string.Create(inv, $"pipeline / raw = {PipelineOverRaw:0.000} (best raw: {PipelineOverBestRaw:0.000})   pipeline / naive = {PipelineOverNaive:0.000} (best naive: {PipelineOverBestNaive:0.000})"));
+        sb.AppendLine(string.Create(inv, $"pipeline latency mean {PipelineLatencyMs:0.0} ms   peak working set {PeakWorkingSetMb:0} MB"));
         return sb.ToString();
     }
 }

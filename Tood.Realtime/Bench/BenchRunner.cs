@@ -23,7 +23,14 @@ public static class BenchRunner
         if (o.Batch < 1) throw new ArgumentOutOfRangeException(nameof(o), "--batch must be ≥ 1");
         if (o.Frames < 1) throw new ArgumentOutOfRangeException(nameof(o), "--frames must be ≥ 1");
         var log = o.Log ?? (_ => { });
-        using var detector = Detector.Load(o.Model, new DetectorOptions { Device = o.Device, MaxBatch = o.Batch, BufferSets = 4, Log = log });
+        using var detector = Load(o, o.Cpu, log);
+        bool cpu = detector.Device.Kind == DeviceKind.Cpu;
+        // A skeptic's baselines: on CPU the raw and naive modes are also run with ONNX Runtime's defaults and
+        // with one run on every core (spin-waiting on), and each ratio divides by the fastest baseline, so
+        // the pipeline is never compared with a handicapped one.
+        var baselineConfigs = cpu
+            ? new[] { ("ORT defaults", new CpuThreading(null, null, 1)), ("1 run x all cores, spinning", new CpuThreading(Environment.ProcessorCount, true, 1)) }
+            : [];
         var tmp = Directory.CreateTempSubdirectory("tood-bench-").FullName;
         try
         {
@@ -43,18 +50,34 @@ public static class BenchRunner
             var pipe = ModeResult.Of(summary.Frames, summary.Seconds, CpuSeconds() - cpu0, PeakWorkingSet());
             log("naive: single-thread loop ...");
             var (naive, naiveStages) = Naive(detector, o, Path.Combine(tmp, "naive.mp4"), ct);
+
+            var baselines = new List<Baseline>();
+            foreach (var (name, config) in baselineConfigs)
+            {
+                log($"baselines with {name} ...");
+                using var d = Load(o, config, log);
+                baselines.Add(new Baseline(name, config.ToString(), Raw(d, o), Naive(d, o, Path.Combine(tmp, "naive-baseline.mp4"), ct).Item1));
+            }
             var dnn = o.SkipOpenCvDnn ? new OpenCvDnnResult(false, null, "skipped (--no-opencv-dnn)") : OpenCvDnn(detector, o);
 
             var m = detector.Model;
+            double bestRaw = baselines.Select(b => b.Raw.Fps).Append(raw.Fps).Max(), bestNaive = baselines.Select(b => b.Naive.Fps).Append(naive.Fps).Max();
             return new BenchReport(Path.GetFullPath(o.Model), m.Preset, $"{m.InputWidth}x{m.InputHeight}", Path.GetFullPath(o.Source), size, o.Batch,
-                detector.Device.ToString(), Environment.ProcessorCount, raw, pipe, StageMs.From(summary.StageMs), summary.MeanLatencyMs,
-                naive, naiveStages, dnn, pipe.Fps / raw.Fps, pipe.Fps / naive.Fps, PeakWorkingSet() / 1048576.0);
+                detector.Device.ToString(), Environment.ProcessorCount, cpu ? o.Cpu.ToString() : "n/a", raw, pipe, StageMs.From(summary.StageMs), summary.MeanLatencyMs,
+                naive, naiveStages, baselines, dnn, pipe.Fps / raw.Fps, pipe.Fps / bestRaw, pipe.Fps / naive.Fps, pipe.Fps / bestNaive, PeakWorkingSet() / 1048576.0);
         }
         finally
         {
             try { Directory.Delete(tmp, recursive: true); } catch (IOException) { }
         }
     }
+
+    private static Detector Load(BenchOptions o, CpuThreading cpu, Action<string> log) =>
+        Detector.Load(o.Model, new DetectorOptions
+        {
+            Device = o.Device, MaxBatch = o.Batch, BufferSets = 4, Log = log,
+            IntraOpThreads = cpu.IntraOpThreads, SpinWait = cpu.SpinWait, MaxConcurrentRuns = cpu.Runs ?? 1,
+        });
 
     private static double CpuSeconds()
     {
@@ -69,23 +92,34 @@ public static class BenchRunner
         return p.PeakWorkingSet64;
     }
 
-    /// <summary>Real frames letterboxed once, then only session.Run in a loop (one warm-up run first).</summary>
+    /// <summary>Real frames letterboxed once, then only session.Run in a loop (one warm-up run first), from as
+    /// many threads as the engine allows runs in flight, each on its own slot.</summary>
     private static ModeResult Raw(Detector detector, BenchOptions o)
     {
         var engine = detector.Engine;
-        var slot = engine.Rent();
+        int workers = engine.ConcurrentRuns;
+        var slots = Enumerable.Range(0, workers).Select(_ => engine.Rent()).ToList();
         try
         {
-            FillSlot(slot, o.Source, o.Batch);
-            engine.Run(slot); // warm-up: ORT allocates its arena on the first run
-            int runs = Math.Max(1, (o.Frames + o.Batch - 1) / o.Batch);
+            foreach (var slot in slots)
+            {
+                FillSlot(slot, o.Source, o.Batch);
+                engine.Run(slot); // warm-up: ORT allocates its arena on the first run
+            }
+            int runs = Math.Max(workers, (o.Frames + o.Batch - 1) / o.Batch);
+            int next = 0;
             var cpu0 = CpuSeconds();
             var sw = Stopwatch.StartNew();
-            for (int i = 0; i < runs; i++) engine.Run(slot);
+            var threads = slots.Select(slot => new Thread(() =>
+            {
+                while (Interlocked.Increment(ref next) <= runs) engine.Run(slot);
+            })).ToList();
+            foreach (var t in threads) t.Start();
+            foreach (var t in threads) t.Join();
             sw.Stop();
             return ModeResult.Of((long)runs * o.Batch, sw.Elapsed.TotalSeconds, CpuSeconds() - cpu0, PeakWorkingSet());
         }
-        finally { engine.Return(slot); }
+        finally { foreach (var slot in slots) engine.Return(slot); }
     }
 
     private static void FillSlot(InferenceSlot slot, string video, int batch)

@@ -25,6 +25,12 @@ public static class LiveCommand
           --device D            auto (default) | cpu | dml[:adapter] | cuda[:id]; auto = DirectML on Windows,
                                 else CUDA, else CPU (logged). An explicitly requested device that is missing is an error.
           --batch N             frames per model run (default 1; file mode fills batches, live mode never waits)
+          --cpu-runs N          CPU provider: model runs in flight at once (default: one per core in file mode,
+                                1 in live mode)
+          --cpu-threads N       CPU provider: ONNX Runtime intra-op threads per run (default: 1 in file mode,
+                                one per core in live mode)
+          --cpu-spin on|off     CPU provider: let idle ORT threads spin-wait (default off: the pipeline's decode,
+                                drawing and encode threads need those cores; see BENCHMARKS.md)
         detection:
           --conf T              score threshold, default 0.25 (COCO evaluation uses 0.05)
           --iou T               class-aware NMS IoU threshold, default 0.6
@@ -67,9 +73,11 @@ public static class LiveCommand
         try
         {
             using var source = o.Camera is { } cam ? VideoCaptureSource.OpenCamera(cam) : VideoCaptureSource.OpenFile(o.Source!);
+            var cpu = o.Cpu.Or(CpuThreading.ForMode(source.IsLive));
             using var detector = Detector.Load(o.Model, new DetectorOptions
             {
                 Device = o.Device, MaxBatch = o.Batch, BufferSets = 4, Log = Log,
+                IntraOpThreads = cpu.IntraOpThreads, SpinWait = cpu.SpinWait, MaxConcurrentRuns = cpu.Runs ?? 1,
                 Decode = new DecodeOptions { ScoreThreshold = o.Conf, IouThreshold = o.Iou, MaxDetections = o.MaxDet },
             });
             if (o.Classes is not null)
@@ -77,7 +85,8 @@ public static class LiveCommand
             var runDetector = detector;
             bool live = source.IsLive;
             Log($"{source.Description}: {source.Width}x{source.Height} @ {source.Fps:0.##} fps{(source.FrameCount is { } n ? $", {n} frames" : "")}, {(live ? "live mode" : "file mode")}; " +
-                $"model {Path.GetFileName(o.Model)} ({runDetector.Model.Preset}, {runDetector.Model.InputWidth}x{runDetector.Model.InputHeight}, {runDetector.Model.NumClasses} classes) on {runDetector.Device}");
+                $"model {Path.GetFileName(o.Model)} ({runDetector.Model.Preset}, {runDetector.Model.InputWidth}x{runDetector.Model.InputHeight}, {runDetector.Model.NumClasses} classes) on {runDetector.Device}" +
+                (runDetector.Device.Kind == DeviceKind.Cpu ? $" ({cpu})" : ""));
             if (o.Output is null && !o.Show && o.Json is null && o.Csv is null)
                 Log("no --output, --show, --save-json or --save-csv given: detections are only counted");
 
@@ -131,7 +140,7 @@ public static class LiveCommand
 
 /// <summary>Parsed and range-checked tood-live options.</summary>
 internal sealed record LiveOptions(int? Camera, string? Source, string Model, string? Output, bool Show, float Conf, float Iou, int MaxDet,
-    IReadOnlyList<string>? Classes, int Batch, DeviceSpec Device, string? Json, string? Csv, int VidStride, int LineWidth)
+    IReadOnlyList<string>? Classes, int Batch, DeviceSpec Device, string? Json, string? Csv, int VidStride, int LineWidth, CpuThreading Cpu)
 {
     public static LiveOptions Parse(string[] args)
     {
@@ -166,8 +175,9 @@ internal sealed record LiveOptions(int? Camera, string? Source, string Model, st
             throw new UsageException($"--output {output}: the video is written as mp4 (mp4v); use a .mp4 name");
         var json = p.String("save-json");
         var csv = p.String("save-csv");
+        var cpu = CpuThreading.Parse(p);
         p.Flag("help");
         p.ThrowOnUnknown();
-        return new LiveOptions(camera, source, model, output, show, conf, iou, maxDet, classes, batch, device, json, csv, stride, lw);
+        return new LiveOptions(camera, source, model, output, show, conf, iou, maxDet, classes, batch, device, json, csv, stride, lw, cpu);
     }
 }

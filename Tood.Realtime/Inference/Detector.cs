@@ -39,7 +39,9 @@ public sealed class Detector : IDisposable
     {
         options ??= new DetectorOptions();
         options.Decode.Validate();
-        var engine = InferenceEngine.Create(modelPath, options.Device, options.MaxBatch, Math.Max(1, options.BufferSets), options.Log);
+        if (options.MaxConcurrentRuns < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxConcurrentRuns must be ≥ 1");
+        var engine = InferenceEngine.Create(modelPath, options.Device, options.MaxBatch, Math.Max(1, options.BufferSets), options.Log,
+            new CpuThreading(options.IntraOpThreads, options.SpinWait), options.MaxConcurrentRuns);
         return new Detector(engine, options);
     }
 

@@ -6,15 +6,16 @@ using Tood.Realtime.Postprocess;
 namespace Tood.Realtime.Inference;
 
 /// <summary>
-/// Owns the ONNX Runtime session and a small pool of <see cref="InferenceSlot"/>s. One Run at a time per
-/// session (a semaphore), run over OrtValues that wrap pinned memory; outputs land in the slot's pinned
-/// buffers so decoding batch k overlaps with running batch k+1.
+/// Owns the ONNX Runtime session and a small pool of <see cref="InferenceSlot"/>s. Up to
+/// <see cref="ConcurrentRuns"/> Runs at a time on the session (a semaphore), each over OrtValues that wrap
+/// one slot's pinned memory; outputs land in the slot's pinned buffers so decoding batch k overlaps with
+/// running batch k+1.
 /// </summary>
 internal sealed class InferenceEngine : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
-    private readonly SemaphoreSlim _runLock = new(1, 1);
+    private readonly SemaphoreSlim _runLock;
     private readonly Channel<InferenceSlot> _pool = Channel.CreateUnbounded<InferenceSlot>();
     private readonly List<InferenceSlot> _slots = [];
     private static readonly string[] InputNames = [ModelContract.InputName];
@@ -28,10 +29,14 @@ internal sealed class InferenceEngine : IDisposable
     public int? FixedRunBatch { get; }
     public int Anchors { get; }
     public int[] LevelSizes { get; }
+    /// <summary>Runs allowed in flight at once (<see cref="DetectorOptions.MaxConcurrentRuns"/>).</summary>
+    public int ConcurrentRuns { get; }
 
-    private InferenceEngine(InferenceSession session, ModelInfo model, DeviceSpec device, int maxBatch, int? fixedRunBatch, int anchors, int slots)
+    private InferenceEngine(InferenceSession session, ModelInfo model, DeviceSpec device, int maxBatch, int? fixedRunBatch, int anchors, int slots, int concurrentRuns)
     {
         _session = session; Model = model; Device = device; MaxBatch = maxBatch; FixedRunBatch = fixedRunBatch; Anchors = anchors;
+        ConcurrentRuns = concurrentRuns;
+        _runLock = new SemaphoreSlim(concurrentRuns, concurrentRuns);
         var levels = DetectionDecoder.LevelSizes(model.InputWidth, model.InputHeight, model.Strides);
         LevelSizes = levels.Sum() == anchors ? levels : [anchors];
         int capacity = fixedRunBatch ?? maxBatch;
@@ -43,7 +48,7 @@ internal sealed class InferenceEngine : IDisposable
         }
     }
 
-    public static InferenceEngine Create(string modelPath, DeviceSpec device, int maxBatch, int slots, Action<string>? log)
+    public static InferenceEngine Create(string modelPath, DeviceSpec device, int maxBatch, int slots, Action<string>? log, CpuThreading cpu = default, int concurrentRuns = 1)
     {
         if (maxBatch <= 0) throw new ArgumentOutOfRangeException(nameof(maxBatch), "batch must be positive");
         if (!File.Exists(modelPath)) throw new FileNotFoundException($"model not found: {modelPath}", modelPath);
@@ -64,19 +69,21 @@ internal sealed class InferenceEngine : IDisposable
                 if (info.FixedBatch is { } fb && fb != maxBatch)
                     throw new ModelContractException($"model {Path.GetFileName(modelPath)} has a fixed batch of {fb}; use --batch {fb}");
             }
-            session = OpenWithDevice(modelPath, ref resolved, device, batchDim, maxBatch, log);
+            session = OpenWithDevice(modelPath, ref resolved, device, batchDim, maxBatch, log, cpu);
             info = Validate(modelPath, session, out _, out int anchors);
             int? fixedRun = info.FixedBatch ?? GraphBatch(session) ?? (resolved.Kind == DeviceKind.DirectML ? maxBatch : null);
             if (fixedRun is { } f && maxBatch > f)
                 throw new ModelContractException($"model {Path.GetFileName(modelPath)} has a fixed batch of {f}; --batch {maxBatch} is larger");
-            var engine = new InferenceEngine(session, info, resolved, maxBatch, fixedRun, anchors, slots);
+            // Concurrent runs are a CPU-provider feature; GPU providers (DirectML needs sequential execution) run one at a time.
+            int runs = resolved.Kind == DeviceKind.Cpu ? Math.Max(1, concurrentRuns) : 1;
+            var engine = new InferenceEngine(session, info, resolved, maxBatch, fixedRun, anchors, Math.Max(slots, runs + 1), runs);
             session = null;
             return engine;
         }
         finally { session?.Dispose(); }
     }
 
-    private static InferenceSession OpenWithDevice(string path, ref DeviceSpec resolved, DeviceSpec requested, string? batchDim, int batch, Action<string>? log)
+    private static InferenceSession OpenWithDevice(string path, ref DeviceSpec resolved, DeviceSpec requested, string? batchDim, int batch, Action<string>? log, CpuThreading cpu)
     {
         var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         try
@@ -94,6 +101,7 @@ internal sealed class InferenceEngine : IDisposable
             {
                 throw new ExecutionProviderUnavailableException($"--device {requested}: the execution provider could not be initialised: {FirstLine(e.Message)}");
             }
+            if (resolved.Kind == DeviceKind.Cpu) cpu.ApplyTo(options);
             return OpenSession(path, options);
         }
         finally { options.Dispose(); }

@@ -2,11 +2,11 @@ using System.Diagnostics;
 
 namespace Tood.Realtime.Pipeline;
 
-/// <summary>Accumulates busy time of one stage. Each stage has one worker, so no synchronisation is needed until the end.</summary>
+/// <summary>Accumulates busy time of one stage (summed over its concurrent runs, e.g. inference workers).</summary>
 internal sealed class StageClock
 {
     private long _ticks;
-    public void Add(long startTimestamp) => _ticks += Stopwatch.GetTimestamp() - startTimestamp;
+    public void Add(long startTimestamp) => Interlocked.Add(ref _ticks, Stopwatch.GetTimestamp() - startTimestamp);
     public double MsPer(long frames) => frames == 0 ? 0 : _ticks * 1000.0 / Stopwatch.Frequency / frames;
 }
 

@@ -92,7 +92,12 @@ public sealed class VideoPipeline
             : Channel.CreateBounded<FrameEnvelope>(new BoundedChannelOptions(cap) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });
         var prepared = Bounded<FrameEnvelope>(cap);
         var batches = Bounded<FrameBatch>(live ? 1 : 2);
-        var inferred = Bounded<FrameBatch>(live ? 1 : 2);
+        // Runs in flight complete out of order; the channel carries them in submission order, so the
+        // postprocess stage (awaiting each in turn) keeps frame order with any number of concurrent runs.
+        int runs = engine.ConcurrentRuns;
+        var inferred = Bounded<Task<FrameBatch>>(live ? runs : runs + 1);
+        using var runSlots = new SemaphoreSlim(runs, runs);
+        using var runners = new RunnerThreads(runs, "tood-infer");
         var decoded = Bounded<FrameEnvelope>(cap);
         var rendered = Bounded<FrameEnvelope>(cap);
 
@@ -118,13 +123,30 @@ public sealed class VideoPipeline
             BatchStage(prepared.Reader, batches.Writer, batch, !live, engine, clocks[2], abort),
             Stage(batches, inferred.Writer, abort, async (b, ct) =>
             {
-                long t = Stopwatch.GetTimestamp();
-                engine.Run(b.Slot);
-                clocks[3].Add(t);
-                await inferred.Writer.WriteAsync(b, ct);
+                await runSlots.WaitAsync(ct);
+                var run = runners.Run(() =>
+                {
+                    try
+                    {
+                        long t = Stopwatch.GetTimestamp();
+                        engine.Run(b.Slot);
+                        clocks[3].Add(t);
+                        return b;
+                    }
+                    catch { b.Release(engine); throw; }   // a faulted run has released its batch
+                    finally { runSlots.Release(); }
+                });
+                try { await inferred.Writer.WriteAsync(run, ct); }
+                catch
+                {
+                    // Not handed on: release the batch once its run has finished with the slot.
+                    _ = run.ContinueWith(r => b.Release(engine), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                    throw;
+                }
             }),
-            Stage(inferred, decoded.Writer, abort, async (b, ct) =>
+            Stage(inferred, decoded.Writer, abort, async (run, ct) =>
             {
+                var b = await run;
                 long t = Stopwatch.GetTimestamp();
                 for (int i = 0; i < b.Frames.Length; i++)
                 {
@@ -172,7 +194,7 @@ public sealed class VideoPipeline
         {
             // A stage failed: the others were aborted. Release what is still queued, then report the first real error.
             Drain(captured.Reader); Drain(prepared.Reader); Drain(decoded.Reader); Drain(rendered.Reader);
-            DrainBatches(batches.Reader, engine); DrainBatches(inferred.Reader, engine);
+            DrainBatches(batches.Reader, engine); DrainRuns(inferred.Reader, engine);
             var error = tasks.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions).FirstOrDefault(e => e is not OperationCanceledException);
             if (error is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();
             throw;
@@ -302,6 +324,7 @@ public sealed class VideoPipeline
         {
             case FrameEnvelope env: env.Dispose(); break;
             case FrameBatch b: b.Release(_detector.Engine); break;
+            case Task<FrameBatch> { IsCompletedSuccessfully: true } run: run.Result.Release(_detector.Engine); break;
         }
     }
 
@@ -313,5 +336,15 @@ public sealed class VideoPipeline
     private static void DrainBatches(ChannelReader<FrameBatch> reader, InferenceEngine engine)
     {
         while (reader.TryRead(out var b)) b.Release(engine);
+    }
+
+    /// <summary>Runs still queued: wait for each (Run is synchronous and bounded), then release its batch.</summary>
+    private static void DrainRuns(ChannelReader<Task<FrameBatch>> reader, InferenceEngine engine)
+    {
+        while (reader.TryRead(out var run))
+        {
+            try { run.GetAwaiter().GetResult().Release(engine); }
+            catch (Exception) { } // a faulted run released its batch itself; the stage error is reported
+        }
     }
 }

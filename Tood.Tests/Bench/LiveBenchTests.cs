@@ -19,29 +19,42 @@ public class LiveBenchTests(RealtimeFixture fx)
             o, e, interactiveStderr: false, CancellationToken.None);
         Assert.True(code == 0, e.ToString());
         Assert.Contains("pipeline / raw", o.ToString());
+        Assert.Contains("baseline 'ORT defaults'", o.ToString());
 
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
         var r = doc.RootElement;
         Assert.Equal(2, r.GetProperty("batch").GetInt32());
         Assert.Equal("256x256", r.GetProperty("input").GetString());
         Assert.Equal("320x240", r.GetProperty("source_size").GetString());
-        double Fps(string mode)
+        double Fps(JsonElement m)
         {
-            var m = r.GetProperty(mode);
             Assert.Equal(8, m.GetProperty("frames").GetInt64());
             double fps = m.GetProperty("fps").GetDouble(), s = m.GetProperty("seconds").GetDouble();
-            Assert.True(fps > 0 && s > 0, $"{mode}: fps {fps}, seconds {s}");
+            Assert.True(fps > 0 && s > 0, $"fps {fps}, seconds {s}");
             Assert.Equal(8 / s, fps, 1e-9 * fps);
             Assert.Equal(1000 * s / 8, m.GetProperty("ms_per_frame").GetDouble(), 1e-9 * s);
             Assert.True(m.GetProperty("peak_working_set_mb").GetDouble() > 10);
             double cpu = m.GetProperty("cpu_seconds").GetDouble();
-            Assert.True(cpu > 0, $"{mode}: cpu {cpu}");
+            Assert.True(cpu > 0, $"cpu {cpu}");
             Assert.Equal(cpu / (s * Environment.ProcessorCount), m.GetProperty("cpu_utilisation").GetDouble(), 1e-12);
             return fps;
         }
-        double raw = Fps("raw"), pipe = Fps("pipeline"), naive = Fps("naive");
+        double raw = Fps(r.GetProperty("raw")), pipe = Fps(r.GetProperty("pipeline")), naive = Fps(r.GetProperty("naive"));
         Assert.Equal(pipe / raw, r.GetProperty("pipeline_over_raw").GetDouble(), 1e-12);
         Assert.Equal(pipe / naive, r.GetProperty("pipeline_over_naive").GetDouble(), 1e-12);
+        // On CPU both baselines are also measured with ORT's defaults and with one run on every core (spinning);
+        // the _best ratios divide by the fastest of each kind.
+        Assert.StartsWith($"{Environment.ProcessorCount} run(s) in flight × 1 intra-op thread(s), spin-wait off", r.GetProperty("cpu_threading").GetString());
+        var baselines = r.GetProperty("baselines").EnumerateArray().ToList();
+        Assert.Equal(["ORT defaults", "1 run x all cores, spinning"], baselines.Select(b => b.GetProperty("name").GetString()));
+        double bestRaw = raw, bestNaive = naive;
+        foreach (var b in baselines)
+        {
+            bestRaw = Math.Max(bestRaw, Fps(b.GetProperty("raw")));
+            bestNaive = Math.Max(bestNaive, Fps(b.GetProperty("naive")));
+        }
+        Assert.Equal(pipe / bestRaw, r.GetProperty("pipeline_over_best_raw").GetDouble(), 1e-12);
+        Assert.Equal(pipe / bestNaive, r.GetProperty("pipeline_over_best_naive").GetDouble(), 1e-12);
 
         foreach (var stages in new[] { "pipeline_stage_ms", "naive_stage_ms" })
         {
@@ -67,5 +80,9 @@ public class LiveBenchTests(RealtimeFixture fx)
         int code = await LiveCommand.RunAsync(["bench", "--model", fx.TinyModel, "--source", fx.Video, "--frames", "0"], new StringWriter(), e, false, CancellationToken.None);
         Assert.Equal(2, code);
         Assert.Equal("tood-live bench: error: --frames must be ≥ 1, got 0 (see tood-live bench --help)", e.ToString().Trim());
+        e = new StringWriter();
+        code = await LiveCommand.RunAsync(["bench", "--model", fx.TinyModel, "--source", fx.Video, "--cpu-spin", "maybe"], new StringWriter(), e, false, CancellationToken.None);
+        Assert.Equal(2, code);
+        Assert.Equal("tood-live bench: error: --cpu-spin must be on|off, got 'maybe' (see tood-live bench --help)", e.ToString().Trim());
     }
 }

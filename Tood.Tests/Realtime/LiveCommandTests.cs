@@ -31,7 +31,8 @@ public class LiveCommandTests(RealtimeFixture fx)
     public async Task Runs_a_video_end_to_end_and_prints_a_summary()
     {
         var mp4 = fx.PathFor("cli.mp4");
-        var (code, stdout, err) = await Run("--source", fx.Video, "--model", fx.Model, "--output", mp4, "--device", "cpu", "--classes", "red,2", "--batch", "2");
+        var (code, stdout, err) = await Run("--source", fx.Video, "--model", fx.Model, "--output", mp4, "--device", "cpu", "--classes", "red,2", "--batch", "2",
+            "--cpu-threads", "1", "--cpu-spin", "on");
         Assert.True(code == 0, err);
         Assert.Contains($"{RealtimeFixture.VideoFrames} frames in", stdout);
         Assert.Contains("per frame: capture", stdout);
@@ -45,6 +46,7 @@ public class LiveCommandTests(RealtimeFixture fx)
     [InlineData("bad-conf")]
     [InlineData("unknown-option")]
     [InlineData("bad-device")]
+    [InlineData("bad-threads")]
     public async Task Usage_errors_exit_2_with_one_line(string kind)
     {
         string[] args = kind switch
@@ -54,6 +56,7 @@ public class LiveCommandTests(RealtimeFixture fx)
             "both-inputs" => ["--camera", "0", "--source", fx.Video, "--model", fx.Model],
             "bad-conf" => ["--source", fx.Video, "--model", fx.Model, "--conf", "1.5"],
             "unknown-option" => ["--source", fx.Video, "--model", fx.Model, "--confidence", "0.3"],
+            "bad-threads" => ["--source", fx.Video, "--model", fx.Model, "--cpu-threads", "0"],
             _ => ["--source", fx.Video, "--model", fx.Model, "--device", "tpu"],
         };
         var (code, _, err) = await Run(args);
@@ -64,6 +67,7 @@ public class LiveCommandTests(RealtimeFixture fx)
             "no-input" or "both-inputs" => "give exactly one of --camera N or --source FILE_OR_URL",
             "bad-conf" => "--conf must be in [0,1], got 1.5",
             "unknown-option" => "unknown option --confidence",
+            "bad-threads" => "--cpu-threads must be ≥ 1, got 0",
             _ => "--device 'tpu' is not one of auto, cpu, dml[:adapter], cuda[:id]",
         };
         Assert.Equal($"tood-live: error: {expected} (see tood-live --help)", OnlyErrorLine(err));

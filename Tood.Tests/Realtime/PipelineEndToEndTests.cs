@@ -47,6 +47,25 @@ public class PipelineEndToEndTests(RealtimeFixture fx)
         Assert.Equal(File.ReadAllLines(j1), File.ReadAllLines(j4));
     }
 
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(3, 2)]
+    public async Task Concurrent_model_runs_keep_frame_order_and_give_the_same_detections(int runs, int batch)
+    {
+        // Runs finish out of order; the pipeline must still emit frames in order, with the detections of a
+        // one-run-at-a-time pipeline (the JSONL lines are compared byte for byte).
+        string j1 = fx.PathFor($"runs1_{runs}_{batch}.jsonl"), jn = fx.PathFor($"runs{runs}_{batch}.jsonl");
+        using (var d1 = Load(batch))
+            await new VideoPipeline(d1, new VideoPipelineOptions { Source = fx.Video, JsonlPath = j1, Batch = batch }).RunAsync();
+        using (var dn = Detector.Load(fx.Model, new DetectorOptions { Device = DeviceSpec.Cpu, MaxBatch = batch, MaxConcurrentRuns = runs, IntraOpThreads = 1 }))
+        {
+            Assert.Equal(runs, dn.Engine.ConcurrentRuns);
+            var s = await new VideoPipeline(dn, new VideoPipelineOptions { Source = fx.Video, JsonlPath = jn, Batch = batch }).RunAsync();
+            Assert.Equal(RealtimeFixture.VideoFrames, s.Frames);
+        }
+        Assert.Equal(File.ReadAllLines(j1), File.ReadAllLines(jn));
+    }
+
     [Fact]
     public async Task Vid_stride_processes_every_kth_frame_and_keeps_source_frame_numbers()
     {

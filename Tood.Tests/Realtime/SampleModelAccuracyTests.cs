@@ -4,6 +4,7 @@ using Tood.Realtime.Inference;
 using Tood.Realtime.Postprocess;
 using Tood.Train.Data.Synth;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Tood.Tests.Realtime;
 
@@ -12,7 +13,7 @@ namespace Tood.Tests.Realtime;
 /// on a synthetic video it has never seen (a different seed from its training data): the moving shapes'
 /// detections must match the per-frame ground truth (issue acceptance: IoU ≥ 0.5 for ≥ 90% of objects).
 /// </summary>
-public sealed class SampleModelAccuracyTests : IDisposable
+public sealed class SampleModelAccuracyTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("tood-sample-acc-").FullName;
 
@@ -73,11 +74,13 @@ public sealed class SampleModelAccuracyTests : IDisposable
         Assert.True(objects > 60, $"only {objects} ground-truth objects in the video");
         double boxRecall = (double)(found + wrongClass) / objects, classRecall = (double)found / objects;
         var summary = $"{objects} objects: {found + wrongClass} boxed at IoU ≥ 0.5 ({boxRecall:P1}), {found} with the right class ({classRecall:P1}), {falsePositives} unmatched detections";
+        output.WriteLine(summary);
         Assert.True(boxRecall >= 0.9, summary);
-        Assert.True(classRecall >= 0.65, summary);
-        // Measured with the shipped model: 157/160 boxed (98.1 %), 118 right class (73.8 %), 147 unmatched (mostly a second,
-        // wrong-class box on a found shape: NMS is class-aware). The bars below guard against regressions.
-        Assert.True(falsePositives <= objects * 5 / 4, $"{falsePositives} unmatched detections for {objects} objects");
+        Assert.True(classRecall >= 0.75, summary);
+        // Measured with the shipped model (30 epochs, BENCHMARKS.md): 153/160 boxed (95.6 %), 128 with the right class
+        // (80.0 %), 64 unmatched detections (mostly a second, other-class box on a found shape: NMS is class-aware).
+        // The bars guard against regressions (the previous 15-epoch model: 98.1 % / 73.8 % / 147 would now fail).
+        Assert.True(falsePositives <= objects / 2, $"{falsePositives} unmatched detections for {objects} objects");
     }
 
     private static double Iou(Detection d, double[] xywh)

@@ -23,13 +23,13 @@ public static class CurvePlot
         [
             ("AP", new Scalar(0, 150, 0), rows.Select(r => r.ValAp).ToArray()),
             ("AP50", new Scalar(160, 0, 160), rows.Select(r => r.ValAp50).ToArray()),
-        ], zeroBased: true);
+        ], zeroBased: true, legendBottom: true);
         var tmp = path + ".tmp.png";
         Cv2.ImWrite(tmp, img);
         File.Move(tmp, path, overwrite: true);
     }
 
-    private static void Panel(Mat img, int x0, string title, double[] xs, (string Name, Scalar Color, double?[] Ys)[] series, bool zeroBased)
+    private static void Panel(Mat img, int x0, string title, double[] xs, (string Name, Scalar Color, double?[] Ys)[] series, bool zeroBased, bool legendBottom = false)
     {
         var inv = CultureInfo.InvariantCulture;
         int left = x0 + Margin, right = x0 + PanelW - 16, top = 28, bottom = PanelH - Margin;
@@ -52,23 +52,24 @@ public static class CurvePlot
             Cv2.Line(img, new Point(left - 4, p.Y), new Point(right, p.Y), Scalar.All(225), 1);
             Cv2.PutText(img, y.ToString("G3", inv), new Point(x0 + 4, p.Y + 4), HersheyFonts.HersheySimplex, 0.35, Scalar.All(0), 1, LineTypes.AntiAlias);
         }
-        int ticks = Math.Min(xs.Length, 8);
-        for (int i = 0; i < ticks; i++)
+        // Whole-epoch ticks, at most ~8.
+        int tickStep = Math.Max(1, (int)Math.Ceiling((xmax - xmin) / 7));
+        for (double x = xmin; x <= xmax + 1e-9; x += tickStep)
         {
-            double x = ticks == 1 ? xmin : xmin + (xmax - xmin) * i / (ticks - 1);
             var p = Map(x, ymin);
             Cv2.Line(img, new Point(p.X, bottom), new Point(p.X, bottom + 4), Scalar.All(0), 1);
             Cv2.PutText(img, x.ToString("0.#", inv), new Point(p.X - 6, bottom + 18), HersheyFonts.HersheySimplex, 0.35, Scalar.All(0), 1, LineTypes.AntiAlias);
         }
         Cv2.PutText(img, "epoch", new Point((left + right) / 2 - 16, PanelH - 8), HersheyFonts.HersheySimplex, 0.4, Scalar.All(0), 1, LineTypes.AntiAlias);
 
-        int legendY = top + 4;
+        // Loss curves fall (legend top right), mAP curves rise (legend bottom right).
+        int legendY = legendBottom ? bottom - 8 - 16 * (series.Length - 1) : top + 4;
         foreach (var (name, color, ys) in series)
         {
             Point? prev = null;
             for (int i = 0; i < xs.Length && i < ys.Length; i++)
             {
-                if (ys[i] is not { } y || !double.IsFinite(y)) { prev = null; continue; }
+                if (ys[i] is not { } y || !double.IsFinite(y)) continue; // epochs without validation: join the measured ones
                 var p = Map(xs[i], y);
                 if (prev is { } q) Cv2.Line(img, q, p, color, 2, LineTypes.AntiAlias);
                 Cv2.Circle(img, p, 3, color, -1, LineTypes.AntiAlias);

@@ -12,7 +12,7 @@ namespace Tood.Train.Training;
 /// its peak heap instead of returning it between steps — which a trainer reaches every step anyway.
 /// Must run before the first tensor op (mallopt disables glibc's dynamic thresholds from then on).
 /// </summary>
-internal static partial class NativeAllocator
+public static partial class NativeAllocator
 {
     private const int M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3;
 
