@@ -146,7 +146,12 @@ public class RealtimeBenchmarks(ITestOutputHelper output)
         ContractModelBuilder.Write(model, 640);
         var video = Path.Combine(dir, "long640.mp4");
         if (!File.Exists(video)) TestVideo.Write(video, frames: 1500, width: 640, height: 480);
-        using var det = Detector.Load(model, new DetectorOptions { Device = DeviceSpec.Cpu, MaxBatch = 2, BufferSets = 4 });
+        // tood-live's file-mode CPU defaults: one single-threaded run per core in flight.
+        var cpu = CpuThreading.ForMode(live: false);
+        using var det = Detector.Load(model, new DetectorOptions
+        {
+            Device = DeviceSpec.Cpu, MaxBatch = 2, BufferSets = 4, IntraOpThreads = cpu.IntraOpThreads, SpinWait = cpu.SpinWait, MaxConcurrentRuns = cpu.Runs ?? 1,
+        });
         var rss = new List<(long Frame, long Mb)>();
         using var proc = Process.GetCurrentProcess();
         var progress = new Progress(p =>

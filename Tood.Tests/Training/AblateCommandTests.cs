@@ -2,7 +2,6 @@ using System.Text.Json;
 using Tood.Realtime.Cli;
 using Tood.Tests.Data;
 using Tood.Train.Cli;
-using Tood.Train.Data.Synth;
 using Tood.Train.Model;
 using Tood.Train.Training;
 using Xunit;
@@ -13,13 +12,7 @@ namespace Tood.Tests.Training;
 /// head and assigner they claim, on the same data and budget, and the report carries both arms' 12 stats.</summary>
 public class AblateCommandTests : IDisposable
 {
-    private readonly TempDir _dir = new();
-
-    public AblateCommandTests()
-    {
-        new SynthGenerator(31, 64, 64).WriteDataset(_dir["train"], 8);
-        new SynthGenerator(32, 64, 64).WriteDataset(_dir["val"], 4);
-    }
+    private readonly SynthSplits _dir = new(trainSeed: 31, valSeed: 32);
 
     public void Dispose() => _dir.Dispose();
 

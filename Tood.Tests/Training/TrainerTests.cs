@@ -1,5 +1,4 @@
 using Tood.Tests.Data;
-using Tood.Train.Data.Synth;
 using Tood.Train.Model;
 using Tood.Train.Training;
 using TorchSharp;
@@ -10,13 +9,7 @@ namespace Tood.Tests.Training;
 /// <summary>Short real runs of the tiny preset on 64 px synthetic images (CPU).</summary>
 public class TrainerTests : IDisposable
 {
-    private readonly TempDir _dir = new();
-
-    public TrainerTests()
-    {
-        new SynthGenerator(21, 64, 64).WriteDataset(_dir["train"], 8);
-        new SynthGenerator(22, 64, 64).WriteDataset(_dir["val"], 4);
-    }
+    private readonly SynthSplits _dir = new(trainSeed: 21, valSeed: 22);
 
     public void Dispose() => _dir.Dispose();
 
