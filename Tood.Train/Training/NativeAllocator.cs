@@ -6,10 +6,11 @@ namespace Tood.Train.Training;
 /// Keeps libtorch's CPU tensors out of mmap/munmap churn on glibc. A training step allocates and frees
 /// the same multi-MB activation and gradient buffers every iteration; with glibc's defaults, a freed
 /// block at the top of the heap beyond the (dynamic) trim threshold goes back to the kernel, and the
-/// next step page-faults it in again (zeroed pages — expensive in a VM). Measured with
-/// <c>tood-train bench-train --preset tiny --imgsz 256 --batch 16</c>: 634–664 ms/step with the
-/// defaults, 477–582 ms/step with these settings (BENCHMARKS.md §2). The cost is that the process keeps
-/// its peak heap instead of returning it between steps — which a trainer reaches every step anyway.
+/// next step page-faults it in again (zeroed pages — expensive in a VM). Together with running the command on
+/// the main thread (<see cref="MainThreadPump"/>, which keeps the buffers in glibc's main arena), measured with
+/// <c>tood-train bench-train --preset tiny --imgsz 256 --batch 16</c>: 634–664 ms/step and ~0.55 M page faults
+/// with the defaults, 370–380 ms/step and ~0.17 M faults with both (BENCHMARKS.md §2). The cost is that the
+/// process keeps its peak heap instead of returning it between steps — which a trainer reaches every step anyway.
 /// Must run before the first tensor op (mallopt disables glibc's dynamic thresholds from then on).
 /// </summary>
 public static partial class NativeAllocator
