@@ -76,7 +76,7 @@ public static class BenchRunner
         Detector.Load(o.Model, new DetectorOptions
         {
             Device = o.Device, MaxBatch = o.Batch, BufferSets = 4, Log = log,
-            IntraOpThreads = cpu.IntraOpThreads, SpinWait = cpu.SpinWait, MaxConcurrentRuns = cpu.Runs ?? 1,
+            Cpu = cpu,
         });
 
     private static double CpuSeconds()

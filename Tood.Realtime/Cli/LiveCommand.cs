@@ -77,7 +77,7 @@ public static class LiveCommand
             using var detector = Detector.Load(o.Model, new DetectorOptions
             {
                 Device = o.Device, MaxBatch = o.Batch, BufferSets = 4, Log = Log,
-                IntraOpThreads = cpu.IntraOpThreads, SpinWait = cpu.SpinWait, MaxConcurrentRuns = cpu.Runs ?? 1,
+                Cpu = cpu,
                 Decode = new DecodeOptions { ScoreThreshold = o.Conf, IouThreshold = o.Iou, MaxDetections = o.MaxDet },
             });
             if (o.Classes is not null)

@@ -39,9 +39,8 @@ public sealed class Detector : IDisposable
     {
         options ??= new DetectorOptions();
         options.Decode.Validate();
-        if (options.MaxConcurrentRuns < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxConcurrentRuns must be ≥ 1");
-        var engine = InferenceEngine.Create(modelPath, options.Device, options.MaxBatch, Math.Max(1, options.BufferSets), options.Log,
-            new CpuThreading(options.IntraOpThreads, options.SpinWait), options.MaxConcurrentRuns);
+        options.Cpu.Validate();
+        var engine = InferenceEngine.Create(modelPath, options.Device, options.MaxBatch, Math.Max(1, options.BufferSets), options.Log, options.Cpu);
         return new Detector(engine, options);
     }
 

@@ -29,7 +29,7 @@ internal sealed class InferenceEngine : IDisposable
     public int? FixedRunBatch { get; }
     public int Anchors { get; }
     public int[] LevelSizes { get; }
-    /// <summary>Runs allowed in flight at once (<see cref="DetectorOptions.MaxConcurrentRuns"/>).</summary>
+    /// <summary>Runs allowed in flight at once (<see cref="CpuThreading.Runs"/> on CPU, else 1).</summary>
     public int ConcurrentRuns { get; }
 
     private InferenceEngine(InferenceSession session, ModelInfo model, DeviceSpec device, int maxBatch, int? fixedRunBatch, int anchors, int slots, int concurrentRuns)
@@ -48,7 +48,7 @@ internal sealed class InferenceEngine : IDisposable
         }
     }
 
-    public static InferenceEngine Create(string modelPath, DeviceSpec device, int maxBatch, int slots, Action<string>? log, CpuThreading cpu = default, int concurrentRuns = 1)
+    public static InferenceEngine Create(string modelPath, DeviceSpec device, int maxBatch, int slots, Action<string>? log, CpuThreading cpu = default)
     {
         if (maxBatch <= 0) throw new ArgumentOutOfRangeException(nameof(maxBatch), "batch must be positive");
         if (!File.Exists(modelPath)) throw new FileNotFoundException($"model not found: {modelPath}", modelPath);
@@ -75,7 +75,7 @@ internal sealed class InferenceEngine : IDisposable
             if (fixedRun is { } f && maxBatch > f)
                 throw new ModelContractException($"model {Path.GetFileName(modelPath)} has a fixed batch of {f}; --batch {maxBatch} is larger");
             // Concurrent runs are a CPU-provider feature; GPU providers (DirectML needs sequential execution) run one at a time.
-            int runs = resolved.Kind == DeviceKind.Cpu ? Math.Max(1, concurrentRuns) : 1;
+            int runs = resolved.Kind == DeviceKind.Cpu ? cpu.RunsInFlight : 1;
             var engine = new InferenceEngine(session, info, resolved, maxBatch, fixedRun, anchors, Math.Max(slots, runs + 1), runs);
             session = null;
             return engine;

@@ -57,7 +57,7 @@ public class PipelineEndToEndTests(RealtimeFixture fx)
         string j1 = fx.PathFor($"runs1_{runs}_{batch}.jsonl"), jn = fx.PathFor($"runs{runs}_{batch}.jsonl");
         using (var d1 = Load(batch))
             await new VideoPipeline(d1, new VideoPipelineOptions { Source = fx.Video, JsonlPath = j1, Batch = batch }).RunAsync();
-        using (var dn = Detector.Load(fx.Model, new DetectorOptions { Device = DeviceSpec.Cpu, MaxBatch = batch, MaxConcurrentRuns = runs, IntraOpThreads = 1 }))
+        using (var dn = Detector.Load(fx.Model, new DetectorOptions { Device = DeviceSpec.Cpu, MaxBatch = batch, Cpu = new(IntraOpThreads: 1, SpinWait: null, Runs: runs) }))
         {
             Assert.Equal(runs, dn.Engine.ConcurrentRuns);
             var s = await new VideoPipeline(dn, new VideoPipelineOptions { Source = fx.Video, JsonlPath = jn, Batch = batch }).RunAsync();

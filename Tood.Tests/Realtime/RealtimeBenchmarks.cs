@@ -147,11 +147,7 @@ public class RealtimeBenchmarks(ITestOutputHelper output)
         var video = Path.Combine(dir, "long640.mp4");
         if (!File.Exists(video)) TestVideo.Write(video, frames: 1500, width: 640, height: 480);
         // tood-live's file-mode CPU defaults: one single-threaded run per core in flight.
-        var cpu = CpuThreading.ForMode(live: false);
-        using var det = Detector.Load(model, new DetectorOptions
-        {
-            Device = DeviceSpec.Cpu, MaxBatch = 2, BufferSets = 4, IntraOpThreads = cpu.IntraOpThreads, SpinWait = cpu.SpinWait, MaxConcurrentRuns = cpu.Runs ?? 1,
-        });
+        using var det = Detector.Load(model, new DetectorOptions { Device = DeviceSpec.Cpu, MaxBatch = 2, BufferSets = 4, Cpu = CpuThreading.ForMode(live: false) });
         var rss = new List<(long Frame, long Mb)>();
         using var proc = Process.GetCurrentProcess();
         var progress = new Progress(p =>

@@ -11,8 +11,9 @@ public sealed record TrainOptions
     public string? ValImages { get; init; }
     public required string RunDir { get; init; }
     public string Preset { get; init; } = "tiny";
-    /// <summary>A custom architecture instead of <see cref="Preset"/> (library use; its NumClasses is
-    /// replaced by the dataset's). Stored in the checkpoint like a preset's.</summary>
+    /// <summary>A custom architecture instead of <see cref="Preset"/> (library use). Its NumClasses is
+    /// replaced by the dataset's and its Head by <see cref="Head"/> (so <c>ablate</c> can switch heads).
+    /// Stored in the checkpoint like a preset's.</summary>
     public ModelConfig? Model { get; init; }
     public HeadKind Head { get; init; } = HeadKind.TaskAligned;
     public int Epochs { get; init; } = 12;
