@@ -9,7 +9,7 @@ public static class Program
     {
         // The pipeline runs its stages on different frames at once; OpenCV's own worker threads (resize,
         // colour conversion) would only compete with them for the cores. Sample model, 2 cores, 3 runs each:
-        // 135–137 FPS single-threaded OpenCV against 122–134 with OpenCV's default (BENCHMARKS.md §1).
+        // 135–137 FPS single-threaded OpenCV against 122–134 with OpenCV's default (one-off A/B, BENCHMARKS.md §1).
         Cv2.SetNumThreads(1);
         using var cts = new CancellationTokenSource();
         // Ctrl+C: stop capturing, finish frames in flight, finalise outputs; a second Ctrl+C kills the process.

@@ -12,7 +12,7 @@ namespace Tood.Realtime.Inference;
 /// take the cores that decode, drawing and encode need (BENCHMARKS.md §1).</item>
 /// <item><see cref="Runs"/>: model runs in flight at once on the one session (ORT's Run is thread-safe). N
 /// concurrent runs with one intra-op thread each beat one run with N threads: for the sample model on 2 cores,
-/// 190 runs/s against 152 (2 threads, spinning) and 111 (1 thread). More buffer sets are made if needed. Keep 1
+/// raw 194 FPS against 135 (2 threads, spinning) and 107 (ORT defaults), `tood-live bench`, BENCHMARKS.md §1. More buffer sets are made if needed. Keep 1
 /// for live mode, where one run using every core gives the lowest latency.</item>
 /// </list>
 /// </summary>
