@@ -67,6 +67,14 @@ public sealed class AssignResult : IDisposable
         return this;
     }
 
+    /// <summary>Takes every tensor out of all dispose scopes (the caller disposes this object).</summary>
+    public AssignResult DetachFromDisposeScope()
+    {
+        foreach (var t in new[] { Labels, AssignedGt, BoxTargets, Weights, PositiveMask, Centerness, Overlaps, LabelWeights })
+            t.DetachFromDisposeScope();
+        return this;
+    }
+
     public void Dispose()
     {
         Labels.Dispose();

@@ -22,6 +22,9 @@ public sealed class Batch(int epoch, int index, Tensor images, Tensor[] gtBoxes,
     public IReadOnlyList<int> SourceWidths { get; } = srcWidths;
     public IReadOnlyList<int> SourceHeights { get; } = srcHeights;
     public int Size => imageIds.Length;
+    /// <summary>Per image (content width, content height) in input pixels: the top-left region of the canvas that
+    /// holds image content; the rest is padding, whose anchors are invalid (spec §3, <c>Priors.ValidMask</c>).</summary>
+    public IReadOnlyList<(int Width, int Height)> ContentSizes { get; } = [.. placements.Select(p => (p.VisibleWidth, p.VisibleHeight))];
     /// <summary>Seconds the consumer waited for this batch (0 when it was already prefetched).</summary>
     public double WaitSeconds { get; internal set; }
 

@@ -56,6 +56,16 @@ public sealed class BatchAssignment : IDisposable
         return this;
     }
 
+    /// <summary>Takes the stacked tensors and every per-image result out of all dispose scopes (the caller disposes this object).</summary>
+    public BatchAssignment DetachFromDisposeScope()
+    {
+        foreach (var r in Images)
+            r.DetachFromDisposeScope();
+        foreach (var t in new[] { Labels, Weights, BoxTargets, PositiveMask, Centerness, LabelWeights })
+            t.DetachFromDisposeScope();
+        return this;
+    }
+
     public void Dispose()
     {
         foreach (var r in Images)
