@@ -22,7 +22,7 @@ internal static class CanvasStepProbe
     public static List<StepTiming> Run(TrainBenchOptions o, int width, int height, Action afterWarmup, CancellationToken ct)
     {
         if (width < 32 || height < 32 || width % 32 != 0 || height % 32 != 0)
-            throw new Realtime.Cli.UsageException($"canvas must be multiples of 32, got {width}x{height}");
+            throw new Tood.CommandLine.UsageException($"canvas must be multiples of 32, got {width}x{height}");
         var device = DeviceSelector.Resolve(o.Device);
         int classes = SynthShape.ClassNames.Length;
         torch.manual_seed(0);
