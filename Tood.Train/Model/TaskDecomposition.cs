@@ -35,24 +35,37 @@ public sealed class TaskDecomposition : nn.Module<Tensor, Tensor, Tensor>
 
     /// <param name="feat">X_inter [B, N·C, H, W] (layer-major channel order).</param>
     /// <param name="avgFeat">Global average pool of X_inter [B, N·C, 1, 1] (shared by both tasks).</param>
-    /// <remarks>
-    /// The official form (mmdet TaskDecomposition): instead of scaling X_inter (a new N·C×H×W tensor per task
-    /// that backward keeps) and then convolving, the attention w is folded into the 1×1 reduction weight,
-    /// W'_b[o, k·C + c] = W[o, k·C + c]·w_b[k], and applied as one batched matmul over the pixels. Same
-    /// function (reassociated sums), no stacked intermediate kept.
-    /// </remarks>
-    public override Tensor forward(Tensor feat, Tensor avgFeat)
+    public override Tensor forward(Tensor feat, Tensor avgFeat) =>
+        ForwardLayers(feat.split(_channels, 1), avgFeat);
+
+    /// <summary>
+    /// The official folded form (mmdet TaskDecomposition): instead of scaling X_inter (a new N·C×H×W tensor per
+    /// task that backward keeps) and then convolving, the attention w is folded into the 1×1 reduction weight,
+    /// W'_b[o, k·C + c] = W[o, k·C + c]·w_b[k], and applied as batched matmuls over the pixels. Taking the N
+    /// layers separately (Σ_k W'_b,k·X_k) also spares the concatenated X_inter, which backward would keep.
+    /// Same function, reassociated sums.
+    /// </summary>
+    /// <param name="layers">The N inter-conv outputs [B, C, H, W], in order (X_inter without the concatenation).</param>
+    /// <param name="avgFeat">Global average pool of X_inter [B, N·C, 1, 1].</param>
+    public Tensor ForwardLayers(IReadOnlyList<Tensor> layers, Tensor avgFeat)
     {
+        if (layers.Count != _stacked) throw new ArgumentException($"expected {_stacked} layers, got {layers.Count}", nameof(layers));
         using var scope = torch.NewDisposeScope();
-        long b = feat.shape[0], h = feat.shape[2], w = feat.shape[3];
-        long inChannels = (long)_stacked * _channels;
+        long b = layers[0].shape[0], h = layers[0].shape[2], w = layers[0].shape[3];
         var attention = layer_attention.forward(avgFeat).view(b, 1, _stacked, 1);           // [B,1,N,1]
         var conv = reduction_conv.Conv;
-        var folded = (conv.weight!.view(1, _channels, _stacked, _channels) * attention)     // [B,C,N,C]
-            .view(b, _channels, inChannels);
-        var y = torch.bmm(folded, feat.reshape(b, inChannels, h * w)).view(b, _channels, h, w);
-        if (conv.bias is { } bias) y = y + bias.view(1, _channels, 1, 1);
-        return reduction_conv.Activate(y).MoveToOuterDisposeScope();
+        var folded = conv.weight!.view(1, _channels, _stacked, _channels) * attention;     // [B,C,N,C]
+        Tensor? y = null;
+        for (int k = 0; k < _stacked; k++)
+        {
+            var weightK = folded.select(2, k);                                               // [B,C,C]
+            var x = layers[k].reshape(b, _channels, h * w);
+            var part = torch.bmm(weightK, x);
+            y = y is null ? part : y.add_(part);   // bmm keeps its inputs for backward, not its output
+        }
+        var output = y!.view(b, _channels, h, w);
+        if (conv.bias is { } bias) output = output + bias.view(1, _channels, 1, 1);
+        return reduction_conv.Activate(output).MoveToOuterDisposeScope();
     }
 
     /// <summary>The unfolded form (scale each C-channel block of X_inter by w_k, then the 1×1 conv): the

@@ -1,18 +1,21 @@
 namespace Tood.Train.Training;
 
 /// <summary>
-/// Memory high-water marks of a benchmark's measured phase: after <see cref="StartMeasured"/> (called once the
-/// warm-up step is done) it resets the process RSS high-water mark and samples glibc malloc's figures every
-/// 25 ms on a background thread (they have no high-water mark of their own). Values in MB, null where the
-/// platform does not provide them (<see cref="ProcessMemory"/>).
+/// Memory high-water marks of a benchmark's measured steps: <see cref="StartMeasured"/> (called once the warm-up
+/// step is done) resets the process RSS high-water mark and starts sampling glibc malloc's figures and the
+/// anonymous / file-backed split of the RSS every 25 ms on a background thread (they have no high-water mark of
+/// their own); <see cref="EndMeasured"/> (after the last measured step, before the trainer's epoch-end checkpoint)
+/// reads the high-water mark and the managed (.NET GC) heap's committed size. Values in MB, null where the platform
+/// does not provide them (<see cref="ProcessMemory"/>).
 /// </summary>
 public sealed class MemorySampler : IDisposable
 {
+    private const double Mb = 1024 * 1024;
     private readonly CancellationTokenSource _stop = new();
     private Thread? _thread;
-    private long? _peakBeforeReset;
-    private bool _reset;
-    private long _inUseMax, _heldMax;
+    private long? _peakBeforeReset, _peakSteps;
+    private bool _reset, _ended;
+    private long _inUseMax, _heldMax, _anonMax, _fileMax, _managed;
 
     /// <summary>Resets the RSS high-water mark and starts sampling; later calls do nothing.</summary>
     public void StartMeasured()
@@ -24,21 +27,33 @@ public sealed class MemorySampler : IDisposable
         _thread.Start();
     }
 
-    /// <summary>Stops sampling; keys as <see cref="TrainBenchReport.MemoryKeys"/>.</summary>
-    public IReadOnlyDictionary<string, double?> Stop()
+    /// <summary>Stops sampling and reads the measured steps' high-water marks; later calls do nothing.</summary>
+    public void EndMeasured()
     {
+        if (_ended) return;
+        _ended = true;
         _stop.Cancel();
         _thread?.Join();
         Observe();
-        long? peakNow = ProcessMemory.PeakRss();
-        long? whole = _peakBeforeReset is { } before && peakNow is { } now ? Math.Max(before, now) : peakNow;
-        const double mb = 1024 * 1024;
+        _peakSteps = _reset ? ProcessMemory.PeakRss() : null;
+        _managed = GC.GetGCMemoryInfo().TotalCommittedBytes;
+    }
+
+    /// <summary>The figures, keys as <see cref="TrainBenchReport.MemoryKeys"/>; peak_rss is the whole run's (checkpoint writing included).</summary>
+    public IReadOnlyDictionary<string, double?> Report()
+    {
+        EndMeasured();
+        long? now = ProcessMemory.PeakRss();
+        long? whole = _peakBeforeReset is { } before && now is { } n ? Math.Max(before, n) : now;
         return new Dictionary<string, double?>
         {
-            ["peak_rss"] = whole / mb,
-            ["peak_rss_steps"] = _reset ? peakNow / mb : null,
-            ["malloc_in_use_peak"] = _inUseMax > 0 ? _inUseMax / mb : null,
-            ["malloc_held_peak"] = _heldMax > 0 ? _heldMax / mb : null,
+            ["peak_rss"] = whole / Mb,
+            ["peak_rss_steps"] = _peakSteps / Mb,
+            ["rss_anon_peak"] = _anonMax > 0 ? _anonMax / Mb : null,
+            ["rss_file_peak"] = _fileMax > 0 ? _fileMax / Mb : null,
+            ["malloc_in_use_peak"] = _inUseMax > 0 ? _inUseMax / Mb : null,
+            ["malloc_held_peak"] = _heldMax > 0 ? _heldMax / Mb : null,
+            ["managed_committed"] = _managed / Mb,
         };
     }
 
@@ -49,11 +64,20 @@ public sealed class MemorySampler : IDisposable
 
     private void Observe()
     {
-        if (ProcessMemory.Malloc() is not { } m) return;
+        var m = ProcessMemory.Malloc();
+        var rss = ProcessMemory.RssParts();
         lock (_stop)
         {
-            _inUseMax = Math.Max(_inUseMax, m.InUse);
-            _heldMax = Math.Max(_heldMax, m.Held);
+            if (m is { } malloc)
+            {
+                _inUseMax = Math.Max(_inUseMax, malloc.InUse);
+                _heldMax = Math.Max(_heldMax, malloc.Held);
+            }
+            if (rss is { } parts)
+            {
+                _anonMax = Math.Max(_anonMax, parts.Anon);
+                _fileMax = Math.Max(_fileMax, parts.File);
+            }
         }
     }
 

@@ -17,6 +17,10 @@ public static partial class ProcessMemory
     /// <summary>VmRSS: current resident set size in bytes.</summary>
     public static long? Rss() => Status("VmRSS:");
 
+    /// <summary>RssAnon / RssFile: the anonymous (heaps, stacks, managed heap) and file-backed (library code) parts of the RSS.</summary>
+    public static (long Anon, long File)? RssParts() =>
+        Status("RssAnon:") is { } anon && Status("RssFile:") is { } file ? (anon, file) : null;
+
     /// <summary>Resets <see cref="PeakRss"/> to the current RSS (writes 5 to /proc/self/clear_refs); false where not possible.</summary>
     public static bool ResetPeak()
     {

@@ -132,7 +132,9 @@ internal sealed class StepRunner(ToodDetector model, ToodLoss criterion, IReadOn
             foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
             if (clipGrad is { } clip) GradClip.ClipNorm(parameters, clip);
             optimizer.step();
-            optimizer.zero_grad();
+            // Free the gradients (PyTorch's zero_grad(set_to_none=True)): they are not held through the next
+            // forward, whose end is the step's memory peak, and backward allocates them again.
+            model.zero_grad();
             monitor.AddGroup(terms, _sums[LossNormalisers.Positives], _size);
         }
         ResetGroup();

@@ -39,10 +39,11 @@ public sealed record TrainBenchReport(
 {
     public static readonly string[] Phases = ["data_wait", "forward", "assign", "loss", "backward", "optimizer", "other"];
 
-    /// <summary>Keys of <see cref="MemoryMb"/>: process peak RSS (whole run), peak RSS over the measured steps
-    /// (high-water mark reset after the warm-up step), and glibc malloc's bytes in use / held from the kernel,
-    /// sampled every 10 ms during the measured steps (maxima).</summary>
-    public static readonly string[] MemoryKeys = ["peak_rss", "peak_rss_steps", "malloc_in_use_peak", "malloc_held_peak"];
+    /// <summary>Keys of <see cref="MemoryMb"/>: process peak RSS (whole run, the epoch-end checkpoint included), peak
+    /// RSS over the measured steps (high-water mark reset after the warm-up step, read after the last step), the anonymous and file-backed (code) parts of the RSS and glibc
+    /// malloc's bytes in use / held from the kernel, sampled every 25 ms during the measured steps (maxima), and the
+    /// .NET GC heap's committed bytes at the end (see <see cref="MemorySampler"/>).</summary>
+    public static readonly string[] MemoryKeys = ["peak_rss", "peak_rss_steps", "rss_anon_peak", "rss_file_peak", "malloc_in_use_peak", "malloc_held_peak", "managed_committed"];
 
     [JsonPropertyName("assign_share")] public double AssignShare => Share["assign"];
     [JsonPropertyName("data_wait_share")] public double DataWaitShare => Share["data_wait"];
@@ -77,6 +78,7 @@ public static class TrainStepBench
         if (o.Canvas is { } canvas)
         {
             timings = CanvasStepProbe.Run(o, canvas.Width, canvas.Height, memory.StartMeasured, ct);
+            memory.EndMeasured();
         }
         else
         {
@@ -105,6 +107,7 @@ public static class TrainStepBench
                     {
                         timings.Add(t);
                         if (timings.Count == 1) memory.StartMeasured();
+                        if (timings.Count == o.Steps + 1) memory.EndMeasured();   // before the epoch-end checkpoint
                     },
                 };
                 await trainer.RunAsync(ct);
@@ -114,7 +117,7 @@ public static class TrainStepBench
                 try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
             }
         }
-        var mem = memory.Stop();
+        var mem = memory.Report();
         var measured = timings.Skip(1).ToList();
         if (measured.Count == 0) throw new InvalidOperationException("no measured step (dataset smaller than expected)");
 

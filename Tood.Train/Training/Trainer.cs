@@ -121,7 +121,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
             int it = 0;
             double lr = schedule.At(step, epoch);
             bool logDue = false;
-            optimizer.zero_grad();
+            model.zero_grad();
             long stepStart = Stopwatch.GetTimestamp();
             var pending = new List<Batch>();
             try
@@ -197,7 +197,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
             if (isBest) best = ap;
 
             var meta = Meta(model, train, map, epoch + 1, step, best, o);
-            Checkpoint.Save(lastPath, model, meta, Checkpoint.SerializeOptimizer(optimizer));
+            Checkpoint.Save(lastPath, model, meta, optimizer);
             if (isBest) Checkpoint.Save(bestPath, model, meta);
 
             var row = new EpochMetrics(epoch, step, mode == AssignMode.TaskAligned ? "tal" : "atss", lr,
