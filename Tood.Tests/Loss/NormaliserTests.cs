@@ -7,32 +7,16 @@ using static TorchSharp.torch;
 namespace Tood.Tests.Loss;
 
 /// <summary>
-/// Loss normalisers as MMDetection 2.x (the official TOOD code base) computes them, on the ATSS scene of
-/// AtssAssignerTests (K = 2: positives a1 → g0, a2 → g1, a3 → g1, centerness .827170, .827170, .674200)
+/// Loss normalisers as MMDetection 2.x (the official TOOD code base) computes them, on <see cref="WarmupScene"/>
 /// followed by a second image without objects.
 /// </summary>
 public class NormaliserTests
 {
     private static (LossInputs Inputs, GtInstances[] Gts) AtssSceneWithEmptyImage(bool centerness)
     {
-        var points = Rows(2, 2, 16, 13, 16, 21, 16, 30, 16, 46, 16, 0, 16, 24, 16, 64, 16);
-        var strides = tensor(new float[] { 4, 4, 4, 4, 4, 8, 8, 8 });
-        var boxes = Rows(4,
-            0, 0, 4, 4,
-            0, 0, 32, 16,
-            8, 0, 40, 32,
-            8, 0, 40, 16,
-            0, 0, 4, 4,
-            0, 0, 4, 4,
-            0, 0, 4, 4,
-            0, 0, 4, 4).unsqueeze(0).expand(2, 8, 4).contiguous();
-        var inputs = new LossInputs(full(2, 8, 2, .5f), boxes, points, strides, new[] { 5, 3 },
-            CenternessLogits: centerness ? zeros(2, 8) : null);
-        var gts = new[]
-        {
-            new GtInstances(Rows(4, 0, 0, 32, 32, 8, 0, 40, 32), Longs(0, 1)),
-            new GtInstances(zeros(0, 4), zeros(0, dtype: ScalarType.Int64)),
-        };
+        var inputs = new LossInputs(full(2, 8, 2, .5f), WarmupScene.PredictedBoxes().unsqueeze(0).expand(2, 8, 4).contiguous(),
+            WarmupScene.Points(), WarmupScene.Strides(), WarmupScene.LevelCounts, CenternessLogits: centerness ? zeros(2, 8) : null);
+        var gts = new[] { WarmupScene.Gts(), new GtInstances(zeros(0, 4), zeros(0, dtype: ScalarType.Int64)) };
         return (inputs, gts);
     }
 
