@@ -3,6 +3,7 @@ using Tood.Realtime.Inference;
 using Tood.Realtime.Pipeline;
 using Tood.Realtime.Postprocess;
 using Tood.Realtime.Video;
+using Tood.Realtime.Video.Ffmpeg;
 
 namespace Tood.Realtime.Cli;
 
@@ -18,8 +19,16 @@ public static class LiveCommand
                tood-live bench --model M.onnx --source VIDEO [--batch N] [--frames F] [--json OUT]   (see tood-live bench --help)
 
         input (exactly one):
-          --camera N            camera index (live mode: stale frames are dropped, capture never waits)
-          --source PATH|URL     video file (every frame processed, in order) or stream URL rtsp://, http:// (live mode)
+          --camera N            camera index (live mode: a model run takes the newest frame, older ones are dropped)
+          --source PATH|URL     video file (every frame processed, in order) or stream URL rtsp://, rtsps://, http(s)://,
+                                udp://, tcp://, srt:// (live mode; read through ffmpeg)
+          --realtime            replay the file at its own frame rate as if it were a camera (live mode)
+          --reconnect N         stream URLs: reopen a lost stream up to N times in a row, backing off 0.5 s, 1 s, 2 s ... 8 s
+                                (default 0: a lost stream ends the run with exit code 1)
+        camera (with --camera; the mode the camera grants is logged):
+          --width W --height H  capture size        --fps F   capture rate
+          --fourcc CCCC         pixel format, e.g. MJPG (USB cameras need it for high sizes at full rate) or YUYV
+          --backend B           any (default) | v4l2 | dshow | msmf | avfoundation | gstreamer | ffmpeg
         model:
           --model M.onnx        model exported by 'tood-train export' (Tood metadata required)
           --device D            auto (default) | cpu | dml[:adapter] | cuda[:id]; auto = DirectML on Windows,
@@ -37,7 +46,10 @@ public static class LiveCommand
           --max-det N           detections kept per frame, default 100
           --classes a,b         only these classes, by name or index (e.g. person,car or 0,2)
         output:
-          --output OUT.mp4      annotated video (mp4v), same size and frame count as the input (÷ --vid-stride)
+          --output OUT.mp4      annotated video, same size and frame count as the input (÷ --vid-stride); in live mode
+                                at the source's frame rate, each processed frame repeated until the next (real speed)
+          --codec C             auto (default: H.264 if ffmpeg is installed, else mp4v through OpenCV) | h264 | hevc | mp4v;
+                                h264/hevc are yuv420p with the moov atom first (plays in browsers) and need ffmpeg
           --show | --no-show    show the annotated frames in a window ('q' or Esc stops); default --no-show
           --save-json D.jsonl   one JSON object per frame: {"frame","time","width","height","detections":[{"x1","y1","x2","y2","score","class_id","class"}]}
           --save-csv D.csv      one row per detection: frame,time,x1,y1,x2,y2,score,class_id,class
@@ -45,20 +57,26 @@ public static class LiveCommand
           --vid-stride K        process every K-th frame (default 1)
           -h, --help            this reference
 
-        Coordinates are source-image pixels (x1,y1,x2,y2). Ctrl+C stops capture, finishes frames in flight
-        and finalises every output (the mp4 plays). A progress bar (FPS, ETA) is drawn on stderr in file mode
-        when stderr is a terminal; a run summary (FPS, per-stage ms, latency, dropped frames) ends every run.
-        exit codes: 0 done, 1 error (bad model/video/camera/output path), 2 usage error, 130 interrupted.
+        Coordinates are source-image pixels (x1,y1,x2,y2). Ctrl+C, SIGTERM, SIGHUP (terminal closed) and SIGQUIT stop
+        capture, finish frames in flight and finalise every output (the mp4 plays); a second one stops at once, still
+        finalising the outputs. A progress bar (FPS, ETA) is drawn on stderr in file mode when stderr is a terminal; a
+        run summary (FPS, per-stage ms, latency, dropped frames, reconnects) ends every run.
+        exit codes: 0 done, 1 error (bad model/video/camera/output path; a file that stops decoding early: "decode
+        failed at frame N of M", outputs kept up to there; a lost stream), 2 usage error, 128+signal when stopped
+        by a signal (130 Ctrl+C, 143 SIGTERM).
 
         examples:
           tood-live --source traffic.mp4 --model tood_r50.onnx --output traffic_det.mp4 --save-json traffic.jsonl
-          tood-live --camera 0 --model tood_tiny.onnx --show --conf 0.4 --classes person
+          tood-live --camera 0 --width 1280 --height 720 --fourcc MJPG --model tood_tiny.onnx --show --conf 0.4 --classes person
+          tood-live --source rtsp://cam.local/stream --reconnect 5 --model tood_tiny.onnx --output cam.mp4 --save-json cam.jsonl
         """;
 
-    private static readonly HashSet<string> Flags = ["show", "no-show", "help"];
 
     /// <summary>Runs the command; returns the process exit code. Messages go to <paramref name="stderr"/>, the summary to <paramref name="stdout"/>.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, bool interactiveStderr, CancellationToken ct)
+    /// <param name="ct">stop gracefully (first Ctrl+C / signal).</param>
+    /// <param name="stopNow">stop at once, still finalising the outputs (second signal).</param>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, bool interactiveStderr, CancellationToken ct,
+                                           CancellationToken stopNow = default)
     {
         if (args.Length > 0 && args[0] == "bench") return await Bench.BenchCommand.RunAsync(args[1..], stdout, stderr, ct);
         LiveOptions o;
@@ -72,7 +90,8 @@ public static class LiveCommand
         void Log(string m) => stderr.WriteLine($"tood-live: {m}");
         try
         {
-            using var source = o.Camera is { } cam ? VideoCaptureSource.OpenCamera(cam) : VideoCaptureSource.OpenFile(o.Source!);
+            var ffmpeg = FfmpegTool.Find();
+            using var source = FrameSources.Open(o.Source, o.Camera, o.Input, ffmpeg, Log, ct);
             var cpu = o.Cpu.Or(CpuThreading.ForMode(source.IsLive));
             using var detector = Detector.Load(o.Model, new DetectorOptions
             {
@@ -93,25 +112,35 @@ public static class LiveCommand
             var bar = !live && interactiveStderr ? new ProgressBar(stderr) : null;
             var pipeline = new VideoPipeline(runDetector, new VideoPipelineOptions
             {
-                OutputVideo = o.Output, Show = o.Show, JsonlPath = o.Json, CsvPath = o.Csv, Batch = o.Batch,
+                OutputVideo = o.Output, Codec = o.Codec, Ffmpeg = ffmpeg, Show = o.Show, JsonlPath = o.Json, CsvPath = o.Csv, Batch = o.Batch,
                 VidStride = o.VidStride, LineWidth = o.LineWidth, Progress = bar, Log = Log,
             }, source);
             RunSummary summary;
-            try { summary = await pipeline.RunAsync(ct); }
+            try { summary = await pipeline.RunAsync(ct, stopNow); }
             finally { bar?.Finish(); }
-            stdout.WriteLine(summary.ToString());
-            foreach (var (flag, path) in new[] { ("output", o.Output), ("save-json", o.Json), ("save-csv", o.Csv) })
-                if (path is not null) stdout.WriteLine($"{flag}: {Path.GetFullPath(path)}");
+            PrintSummary(stdout, summary, o);
             return ct.IsCancellationRequested ? ExitInterrupted : ExitOk;
+        }
+        catch (VideoSourceException e) when (e.Summary is { } partial)
+        {
+            PrintSummary(stdout, partial, o); // the outputs up to the failure were finalised
+            return Fail(stderr, e.Message, ExitError);
         }
         catch (UsageException e) { return Fail(stderr, e.Message + " (see tood-live --help)", ExitUsage); }
         catch (Exception e) when (e is FileNotFoundException or VideoSourceException or ModelContractException or WindowUnavailableException
-                                      or ExecutionProviderUnavailableException or IOException or UnauthorizedAccessException)
+                                      or ExecutionProviderUnavailableException or FfmpegUnavailableException or IOException or UnauthorizedAccessException)
         {
             return Fail(stderr, e.Message, ExitError);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { return ExitInterrupted; }
         catch (Exception e) { return Fail(stderr, $"{e.GetType().Name}: {e.Message}", ExitError); }
+    }
+
+    private static void PrintSummary(TextWriter stdout, RunSummary summary, LiveOptions o)
+    {
+        stdout.WriteLine(summary.ToString());
+        foreach (var (flag, path) in new[] { ("output", o.Output), ("save-json", o.Json), ("save-csv", o.Csv) })
+            if (path is not null && File.Exists(path)) stdout.WriteLine($"{flag}: {Path.GetFullPath(path)}");
     }
 
     private static int Fail(TextWriter stderr, string message, int code)
@@ -140,11 +169,12 @@ public static class LiveCommand
 
 /// <summary>Parsed and range-checked tood-live options.</summary>
 internal sealed record LiveOptions(int? Camera, string? Source, string Model, string? Output, bool Show, float Conf, float Iou, int MaxDet,
-    IReadOnlyList<string>? Classes, int Batch, DeviceSpec Device, string? Json, string? Csv, int VidStride, int LineWidth, CpuThreading Cpu)
+    IReadOnlyList<string>? Classes, int Batch, DeviceSpec Device, string? Json, string? Csv, int VidStride, int LineWidth, CpuThreading Cpu,
+    VideoCodec Codec, SourceOptions Input)
 {
     public static LiveOptions Parse(string[] args)
     {
-        var p = new ArgParser(args, new HashSet<string>(["show", "no-show", "help"]));
+        var p = new ArgParser(args, new HashSet<string>(["show", "no-show", "help", "realtime"]));
         if (p.Positionals.Count > 0) throw new UsageException($"unexpected argument '{p.Positionals[0]}'");
         bool hasCam = p.Has("camera"), hasSrc = p.Has("source");
         if (hasCam == hasSrc) throw new UsageException("give exactly one of --camera N or --source FILE_OR_URL");
@@ -172,12 +202,16 @@ internal sealed record LiveOptions(int? Camera, string? Source, string Model, st
         if (lw < 0) throw new UsageException($"--line-width must be ≥ 0, got {lw}");
         var output = p.String("output");
         if (output is not null && !output.EndsWith(".mp4", StringComparison.OrdinalIgnoreCase))
-            throw new UsageException($"--output {output}: the video is written as mp4 (mp4v); use a .mp4 name");
+            throw new UsageException($"--output {output}: the video is written as mp4; use a .mp4 name");
+        VideoCodec codec;
+        try { codec = VideoCodecs.Parse(p.String("codec", "auto")!); }
+        catch (FormatException e) { throw new UsageException(e.Message); }
+        var input = InputOptions.Parse(p, hasCam, source);
         var json = p.String("save-json");
         var csv = p.String("save-csv");
         var cpu = CpuThreading.Parse(p);
         p.Flag("help");
         p.ThrowOnUnknown();
-        return new LiveOptions(camera, source, model, output, show, conf, iou, maxDet, classes, batch, device, json, csv, stride, lw, cpu);
+        return new LiveOptions(camera, source, model, output, show, conf, iou, maxDet, classes, batch, device, json, csv, stride, lw, cpu, codec, input);
     }
 }
