@@ -28,6 +28,9 @@ public sealed record CameraMode
     public static VideoCaptureAPIs ParseBackend(string name) =>
         Backends.TryGetValue(name, out var api) ? api : throw new FormatException($"--backend '{name}' is not one of {string.Join(", ", Backends.Keys)}");
 
+    /// <summary>The <c>--backend</c> name of <see cref="Backend"/> (enum names are ambiguous: V4L and V4L2 share a value).</summary>
+    public string BackendName => Backends.FirstOrDefault(kv => kv.Value == Backend).Key ?? Backend.ToString();
+
     public bool IsDefault => Width is null && Height is null && Fps is null && FourCC is null && Backend == VideoCaptureAPIs.ANY;
 
     /// <exception cref="ArgumentException">a size or rate that is not positive, or a FOURCC that is not 4 characters.</exception>
@@ -63,7 +66,7 @@ public sealed record CameraMode
             }.Where(s => s is not null));
         double fps = capture.Get(VideoCaptureProperties.Fps);
         string got = string.Create(inv, $"{frameWidth}x{frameHeight} @ {(fps > 0 ? fps.ToString("0.##", inv) : "?")} fps {FourCCName(capture.Get(VideoCaptureProperties.FourCC))}");
-        return $"requested {requested}, got {got} (backend {BackendName(capture)})";
+        return $"requested {requested}, got {got} (backend {CaptureBackend(capture)})";
     }
 
     internal static int FourCCValue(string c) => OpenCvSharp.FourCC.FromFourChars(c[0], c[1], c[2], c[3]);
@@ -82,7 +85,7 @@ public sealed record CameraMode
         return s.ToString().TrimEnd();
     }
 
-    private static string BackendName(VideoCapture capture)
+    private static string CaptureBackend(VideoCapture capture)
     {
         try { return capture.GetBackendName(); }
         catch (OpenCVException) { return "?"; }

@@ -4,10 +4,11 @@ using OpenCvSharp;
 namespace Tood.Realtime.Video;
 
 /// <summary>
-/// <c>--reconnect N</c>: a stream that fails or ends is reopened, after 0.5 s, then 1, 2, 4 ... s (up to
-/// <see cref="SourceOptions.MaxReconnectDelay"/>), at most N attempts in a row; a frame received resets the count.
-/// Each loss and attempt is logged; <see cref="Reconnects"/> counts the successful reopenings. When the attempts
-/// are used up, the last failure is thrown (or, if the stream just ended, the end is returned).
+/// <c>--reconnect N</c>: a stream that fails (connection lost, no data for the stall timeout, an ffmpeg error) is
+/// reopened after 0.5 s, then 1, 2, 4 ... s (up to <see cref="SourceOptions.MaxReconnectDelay"/>), at most N
+/// attempts in a row; a frame received resets the count. Each loss and attempt is logged; <see cref="Reconnects"/>
+/// counts the successful reopenings. When the attempts are used up, the last failure is thrown. A clean end of
+/// the stream (the sender closed it) is the end: reopening would replay a finite stream such as a file over http.
 /// </summary>
 public sealed class ReconnectingFrameSource : IFrameSource
 {
@@ -43,20 +44,20 @@ public sealed class ReconnectingFrameSource : IFrameSource
     {
         while (true)
         {
-            string lost;
-            VideoSourceException? error = null;
+            VideoSourceException error;
             try
             {
-                var frame = _inner?.Read();
-                if (frame is not null) { _failuresInARow = 0; return frame; }
-                lost = "ended";
+                if (_inner is null) return null; // gave up earlier
+                var frame = _inner.Read();
+                if (frame is not null) _failuresInARow = 0;
+                return frame; // null: the stream ended cleanly
             }
-            catch (VideoSourceException e) { error = e; lost = $"failed ({e.Message})"; }
+            catch (VideoSourceException e) { error = e; }
             if (_interrupted.IsCancellationRequested) return null;
-            if (!Reopen(lost))
+            if (!Reopen($"failed ({error.Message})"))
             {
-                if ((_reopenError ?? error) is { } e) throw new VideoSourceException($"{e.Message}; gave up after {_options.Reconnect} reconnect attempt(s) in a row");
-                return null; // the stream ended and no reconnect was allowed
+                if (_interrupted.IsCancellationRequested) return null;
+                throw new VideoSourceException($"{(_reopenError ?? error).Message}; gave up after {_options.Reconnect} reconnect attempt(s) in a row");
             }
         }
     }

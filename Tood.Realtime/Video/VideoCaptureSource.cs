@@ -59,7 +59,7 @@ public sealed class VideoCaptureSource : IFrameSource
         try { opened = cap.Open(index, mode.Backend); }
         catch (OpenCVException) { opened = false; }
         if (opened) mode.ApplyTo(cap);
-        string backend = mode.Backend == VideoCaptureAPIs.ANY ? "" : $" with backend {mode.Backend}";
+        string backend = mode.Backend == VideoCaptureAPIs.ANY ? "" : $" with backend {mode.BackendName}";
         var source = Finish(cap, opened, $"camera {index}", true, false,
             $"camera {index} could not be opened{backend} (no such device or it is in use{(backend.Length > 0 ? ", or the backend is not available here" : "")})",
             $"camera {index} opened but delivered no frame");
