@@ -48,8 +48,12 @@ public sealed class PacedFrameSource : IFrameSource
         if (_next == 0) _start = Stopwatch.GetTimestamp();
         long due = _start + (long)(_next * Stopwatch.Frequency / _fps);
         _next++;
-        long wait = due - Stopwatch.GetTimestamp();
-        if (wait > 0 && _interrupted.Wait(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency))) return false;
+        for (long wait; (wait = due - Stopwatch.GetTimestamp()) > 0;)
+        {
+            // Whole milliseconds, rounded up: a frame is never handed out before it is due.
+            int ms = (int)Math.Ceiling(wait * 1000.0 / Stopwatch.Frequency);
+            if (_interrupted.Wait(ms)) return false;
+        }
         return !_interrupted.IsSet;
     }
 
