@@ -12,7 +12,7 @@ public static class BenchCommand
         tood-live bench — how close the video pipeline gets to the model's own speed (one process)
 
         usage: tood-live bench --model M.onnx --source VIDEO [--batch N] [--frames F] [--json OUT.json] [--device D]
-                               [--cpu-runs N] [--cpu-threads N] [--cpu-spin on|off] [--no-opencv-dnn]
+                               [--cpu-runs N] [--cpu-threads N] [--cpu-spin on|off] [--codec C] [--no-opencv-dnn]
 
           --model M.onnx     model exported by 'tood-train export'
           --source VIDEO     video file (decoded by OpenCV; the first F frames are used)
@@ -25,6 +25,8 @@ public static class BenchCommand
           --cpu-spin on|off  CPU provider: idle ORT threads spin-wait (default off)
                              (defaults = tood-live's file mode; the raw and naive baselines are also measured
                              with ORT's defaults and with one run on every core, spin-waiting)
+          --codec C          mp4 encoder of the pipeline and naive modes: auto (default, as tood-live: H.264
+                             through ffmpeg when installed) | h264 | hevc | mp4v
           --no-opencv-dnn    skip the OpenCV DNN comparison
         modes: raw session.Run on pre-filled buffers (the limit), VideoPipeline (file mode, mp4 written to a
         temp dir), a naive single-thread loop of the same steps, OpenCV DNN (or why it cannot run the model).
@@ -77,8 +79,11 @@ public static class BenchCommand
         catch (FormatException e) { throw new UsageException(e.Message); }
         var json = p.String("json");
         bool noDnn = p.Flag("no-opencv-dnn");
+        VideoCodec codec;
+        try { codec = VideoCodecs.Parse(p.String("codec", "auto")!); }
+        catch (FormatException e) { throw new UsageException(e.Message); }
         var cpu = CpuThreading.Parse(p).Or(CpuThreading.ForMode(live: false));
         p.ThrowOnUnknown();
-        return (new BenchOptions { Model = model, Source = source, Batch = batch, Frames = frames, Device = device, Cpu = cpu, SkipOpenCvDnn = noDnn, Log = log }, json);
+        return (new BenchOptions { Model = model, Source = source, Batch = batch, Frames = frames, Device = device, Cpu = cpu, Codec = codec, SkipOpenCvDnn = noDnn, Log = log }, json);
     }
 }
