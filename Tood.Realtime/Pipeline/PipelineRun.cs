@@ -132,10 +132,12 @@ internal sealed class PipelineRun
         {
             long t = Stopwatch.GetTimestamp();
             double fps = _rendered > 0 ? _rendered / wall.Elapsed.TotalSeconds : 0;
-            string? status = _options.DrawStatus
+            string? status = _options.DrawStatus || _options.Show
                 ? string.Create(CultureInfo.InvariantCulture, $"FPS {fps:0.0}  latency {Ms(Stopwatch.GetTimestamp() - env.CaptureTimestamp):0} ms{(_live ? $"  dropped {_pipeline.DroppedFrames}" : "")}")
                 : null;
-            renderer.Draw(env.Frame, env.Detections, status);
+            // Burnt in only when asked (--status); otherwise the window draws it on its own copy.
+            renderer.Draw(env.Frame, env.Detections, _options.DrawStatus ? status : null);
+            env.Status = _options.DrawStatus ? null : status;
             _clocks[5].Add(t);
             _latency.Add(Ms(Stopwatch.GetTimestamp() - env.CaptureTimestamp)); // capture → overlay drawn
             _rendered++;
@@ -144,7 +146,7 @@ internal sealed class PipelineRun
         tasks.Add(workers.Stage<FrameEnvelope, object>(rendered, null, (env, ct) =>
         {
             long t = Stopwatch.GetTimestamp();
-            var pf = new ProcessedFrame(env.Index, env.TimeSeconds, env.Frame, env.Detections);
+            var pf = new ProcessedFrame(env.Index, env.TimeSeconds, env.Frame, env.Detections, env.Status);
             foreach (var s in _sinks) s.Write(pf);
             _clocks[6].Add(t);
             _frames++;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Tood.Realtime.Inference;
+using Tood.Realtime.Rendering;
 using Tood.Realtime.Sinks;
 using Tood.Realtime.Video;
 
@@ -103,7 +104,7 @@ public sealed class VideoPipeline
             _options.Log?.Invoke($"video I/O: reading {source.Description} with {source.Backend}; {output}");
             if (_options.JsonlPath is { } j) sinks.Add(new JsonlSink(j));
             if (_options.CsvPath is { } c) sinks.Add(new CsvSink(c));
-            if (_options.Show) sinks.Add(new WindowSink($"tood-live - {source.Description}", RequestStop));
+            if (_options.Show) sinks.Add(new WindowSink($"tood-live - {source.Description}", RequestStop, new OverlayRenderer(_options.LineWidth)));
             return sinks;
         }
         catch

@@ -26,7 +26,7 @@ public sealed record CameraMode
 
     /// <exception cref="FormatException">not a known backend name.</exception>
     public static VideoCaptureAPIs ParseBackend(string name) =>
-        Backends.TryGetValue(name, out var api) ? api : throw new FormatException($"--backend '{name}' is not one of {string.Join(", ", Backends.Keys)}");
+        Backends.TryGetValue(name, out var api) ? api : throw new FormatException($"--backend must be {string.Join("|", Backends.Keys)}, got '{name}'");
 
     /// <summary>The <c>--backend</c> name of <see cref="Backend"/> (enum names are ambiguous: V4L and V4L2 share a value).</summary>
     public string BackendName => Backends.FirstOrDefault(kv => kv.Value == Backend).Key ?? Backend.ToString();

@@ -25,7 +25,7 @@ public static class VideoCodecs
         "h264" or "avc" => VideoCodec.H264,
         "hevc" or "h265" => VideoCodec.Hevc,
         "mp4v" => VideoCodec.Mp4v,
-        _ => throw new FormatException($"--codec '{name}' is not one of {Names}"),
+        _ => throw new FormatException($"--codec must be {Names}, got '{name}'"),
     };
 
     /// <summary>ffmpeg encoder name; null for <see cref="VideoCodec.Mp4v"/> (OpenCV).</summary>

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using OpenCvSharp;
-using Tood.Realtime.Cli;
+using Tood.CommandLine;
+using Tood.Live.Cli;
 using Tood.Realtime.Video;
 using Tood.Tests.Realtime.Fixtures;
 using Xunit;
@@ -16,7 +17,7 @@ public partial class LiveFaultTests(RealtimeFixture fx)
     {
         var o = new StringWriter();
         var e = new StringWriter();
-        int code = await LiveCommand.RunAsync(args, o, e, interactiveStderr: false, CancellationToken.None);
+        int code = await LiveCli.RunAsync(args, new CliConsole(o, e, InteractiveError: false), CancellationToken.None);
         return (code, o.ToString(), e.ToString());
     }
 
@@ -88,11 +89,11 @@ public partial class LiveFaultTests(RealtimeFixture fx)
         {
             "camera-flag-with-file" => "--width is a camera option; use it with --camera",
             "bad-fourcc" => "--fourcc must be 4 printable characters (e.g. MJPG, YUYV), got 'MJPEG'",
-            "bad-backend" => "--backend 'directshow' is not one of any, v4l2, dshow, msmf, avfoundation, gstreamer, ffmpeg",
+            "bad-backend" => "--backend must be any|v4l2|dshow|msmf|avfoundation|gstreamer|ffmpeg, got 'directshow'",
             "bad-width" => "--width must be ≥ 1, got 0",
             "realtime-camera" => "--realtime replays a file as if it were a camera; a camera is live already",
             "reconnect-file" => "--reconnect is for stream URLs (rtsp://, http://, udp://, ...); a file or camera is not reconnected",
-            _ => "--codec 'vp9' is not one of auto|h264|hevc|mp4v",
+            _ => "--codec must be auto|h264|hevc|mp4v, got 'vp9'",
         };
         var (code, _, err) = await Run(args);
         Assert.Equal(2, code);

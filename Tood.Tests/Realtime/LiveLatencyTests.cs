@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Tood.Realtime.Bench;
+using Tood.Live.Bench;
 using Tood.Realtime.Inference;
 using Tood.Realtime.Pipeline;
 using Tood.Realtime.Video;

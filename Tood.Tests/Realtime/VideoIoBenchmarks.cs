@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using OpenCvSharp;
-using Tood.Realtime.Bench;
+using Tood.Live.Bench;
 using Tood.Realtime.Sinks;
 using Tood.Realtime.Video;
 using Tood.Realtime.Video.Ffmpeg;

@@ -92,6 +92,6 @@ public class VideoOutputTests(RealtimeFixture fx)
         Assert.Equal(VideoCodec.H264, VideoCodecs.Parse("H264"));
         Assert.Equal(VideoCodec.Hevc, VideoCodecs.Parse("h265"));
         Assert.Equal(VideoCodec.Mp4v, VideoCodecs.Parse("mp4v"));
-        Assert.Equal("--codec 'vp9' is not one of auto|h264|hevc|mp4v", Assert.Throws<FormatException>(() => VideoCodecs.Parse("vp9")).Message);
+        Assert.Equal("--codec must be auto|h264|hevc|mp4v, got 'vp9'", Assert.Throws<FormatException>(() => VideoCodecs.Parse("vp9")).Message);
     }
 }

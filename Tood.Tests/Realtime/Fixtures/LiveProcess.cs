@@ -6,7 +6,7 @@ using System.Text;
 namespace Tood.Tests.Realtime.Fixtures;
 
 /// <summary>
-/// tood-live as a child process (the built Tood.Realtime.dll next to the tests, run by the same dotnet), for
+/// tood-live as a child process (the built Tood.Live.dll next to the tests, run by the same dotnet), for
 /// tests that signal it. With <c>ownProcessGroup</c> it is started through setsid, so a signal sent to its process
 /// group reaches it and everything in its group — as a terminal's Ctrl+C does — and nothing else.
 /// </summary>
@@ -30,7 +30,7 @@ internal sealed partial class LiveProcess : IDisposable
 
     public static LiveProcess Start(IEnumerable<string> args, bool ownProcessGroup = false)
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "Tood.Realtime.dll");
+        string dll = Path.Combine(AppContext.BaseDirectory, "Tood.Live.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException($"tood-live not built next to the tests: {dll}", dll);
         string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h : Environment.ProcessPath!;
         var psi = new ProcessStartInfo(ownProcessGroup ? "/usr/bin/setsid" : dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -9,12 +9,7 @@ internal static class SharedData
 
     private static string Find(string relative)
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (!File.Exists(Path.Combine(dir.FullName, "Tood.sln"))) continue;
-            var path = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", relative));
-            return File.Exists(path) ? path : throw new FileNotFoundException($"real test input missing: {path} (../shared beside the repository)", path);
-        }
-        throw new DirectoryNotFoundException($"repository root (Tood.sln) not found above {AppContext.BaseDirectory}");
+        var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(RepoPaths.Root, "..", "shared", relative));
+        return File.Exists(path) ? path : throw new FileNotFoundException($"real test input missing: {path} (../shared beside the repository)", path);
     }
 }

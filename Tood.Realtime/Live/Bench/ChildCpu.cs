@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Tood.Realtime.Bench;
+namespace Tood.Live.Bench;
 
 /// <summary>CPU time of finished child processes (getrusage RUSAGE_CHILDREN): the ffmpeg encoder works in a
 /// process of its own, and a CPU bound that left it out would flatter the pipeline. Linux only (0 elsewhere).</summary>

@@ -2,7 +2,7 @@ using Tood.Realtime.Inference;
 using Tood.Realtime.Video;
 using Tood.Realtime.Video.Ffmpeg;
 
-namespace Tood.Realtime.Bench;
+namespace Tood.Live.Bench;
 
 /// <summary>What <c>tood-live bench</c> measures: one model, one video, one batch size.</summary>
 public sealed record BenchOptions

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
+using Tood.CommandLine;
 
-namespace Tood.Realtime.Cli;
+namespace Tood.Live.Cli;
 
 /// <summary>
 /// Turns every way a run is told to stop into the same orderly stop. SIGINT (Ctrl+C), SIGTERM (kill, docker stop,
@@ -33,7 +34,7 @@ public sealed class StopSignals : IDisposable
 
     /// <summary>128 + the signal number (the shell convention; 130 for Ctrl+C) when a signal stopped the run,
     /// else <paramref name="exitCode"/>.</summary>
-    public int ExitCode(int exitCode) => First is { } s && exitCode == LiveCommand.ExitInterrupted ? 128 + Number(s) : exitCode;
+    public int ExitCode(int exitCode) => First is { } s && exitCode == ExitCodes.Interrupted ? 128 + Number(s) : exitCode;
 
     /// <summary>POSIX numbers (.NET's <see cref="PosixSignal"/> values are its own, negative).</summary>
     public static int Number(PosixSignal s) => s switch

@@ -1,7 +1,8 @@
 using OpenCvSharp;
-using Tood.Realtime.Cli;
+using Tood.CommandLine;
+using Tood.Live.Cli;
 
-namespace Tood.Realtime;
+namespace Tood.Live;
 
 public static class Program
 {
@@ -13,7 +14,7 @@ public static class Program
         Cv2.SetNumThreads(1);
         // Ctrl+C, SIGTERM, SIGHUP, SIGQUIT: stop capturing, finish frames in flight, finalise outputs; a second one stops at once.
         using var signals = new StopSignals(Console.Error);
-        int code = await LiveCommand.RunAsync(args, Console.Out, Console.Error, !Console.IsErrorRedirected, signals.Stop, signals.StopNow);
+        int code = await LiveCli.RunAsync(args, CliConsole.System, signals.Stop, signals.StopNow);
         return signals.ExitCode(code);
     }
 }

@@ -1,0 +1,149 @@
+using System.CommandLine;
+using Tood.CommandLine;
+using Tood.Live.Cli.Options;
+using Tood.Realtime.Inference;
+using Tood.Realtime.Pipeline;
+using Tood.Realtime.Video;
+using Tood.Realtime.Video.Ffmpeg;
+
+namespace Tood.Live.Cli;
+
+/// <summary>
+/// <c>tood-live</c> itself (the root command): detect objects in a video, camera or stream with the
+/// <see cref="VideoPipeline"/> and print a summary. Options are declared here in help order; subcommands are
+/// registered in <see cref="LiveCli"/>.
+/// </summary>
+internal sealed class LiveCommand : RootCommand, IHelpText
+{
+    // input
+    private readonly Option<int?> _camera = CliOptions.OptionalInt("--camera", "N", "camera index (live mode: a model run takes the newest frame, older ones are dropped)", min: 0);
+    private readonly Option<string?> _source = CliOptions.Text("--source", "PATH|URL",
+        "video file (every frame processed, in order) or stream URL rtsp://, rtsps://, http(s)://, udp://, tcp://, srt:// (live mode; read through ffmpeg)");
+    private readonly InputOptions _input = new();
+    // model
+    private readonly Option<string> _model = CliOptions.RequiredText("--model", "M.onnx", "model exported by 'tood-train export' (Tood metadata required)");
+    private readonly Option<DeviceSpec> _device = DeviceOption.Create("auto",
+        "auto | cpu | dml[:adapter] | cuda[:id]; auto = DirectML on Windows, else CUDA, else CPU (logged). An explicitly requested device that is missing is an error.");
+    private readonly Option<int> _batch = CliOptions.Int("--batch", "N", "frames per model run (file mode fills batches, live mode never waits)", 1, min: 1);
+    private readonly CpuThreadingOptions _cpu = new();
+    // detection
+    private readonly DetectionOptions _detection = new();
+    // output
+    private readonly Option<string?> _output = CliOptions.Value<string?>("--output", "OUT.mp4",
+        "annotated video, same size and frame count as the input (÷ --vid-stride); in live mode at the source's frame rate, "
+        + "each processed frame repeated until the next (plays at real speed)", Mp4Path);
+    private readonly CodecOption _codec = new(
+        "encoder of --output: auto = H.264 if ffmpeg is installed, else mp4v through OpenCV (logged); h264/hevc are yuv420p with the moov atom first (plays in browsers) and need ffmpeg");
+    private readonly CancellationToken _stopNow;
+    private readonly Option<bool> _show = CliOptions.Flag("--show", "show the annotated frames in a window, with the FPS/latency banner ('q' or Esc stops)");
+    private readonly Option<bool> _noShow = CliOptions.Flag("--no-show", "no window (the default)");
+    private readonly Option<bool> _status = CliOptions.Flag("--status", "also draw the FPS/latency banner on the saved video (off by default: saved frames carry only the detections)");
+    private readonly Option<string?> _json = CliOptions.Text("--save-json", "D.jsonl",
+        "one JSON object per frame: {\"frame\", \"time\", \"width\", \"height\", \"detections\": [{\"x1\", \"y1\", \"x2\", \"y2\", \"score\", \"class_id\", \"class\"}]}");
+    private readonly Option<string?> _csv = CliOptions.Text("--save-csv", "D.csv", "one row per detection: frame,time,x1,y1,x2,y2,score,class_id,class");
+    private readonly Option<int> _lineWidth = CliOptions.Int("--line-width", "W", "box line width in pixels (0: scaled to the frame)", 0, min: 0);
+    private readonly Option<int> _vidStride = CliOptions.Int("--vid-stride", "K", "process every K-th frame", 1, min: 1);
+
+    /// <param name="stopNow">the second stop signal: stop at once, still finalising the outputs.</param>
+    public LiveCommand(CancellationToken stopNow = default) : base("tood-live — real-time TOOD object detection on video, a camera or a stream (ONNX Runtime + OpenCV)")
+    {
+        _stopNow = stopNow;
+        Options.Add(_camera);
+        Options.Add(_source);
+        _input.AddTo(this, _camera, _source);
+        Options.Add(_model);
+        Options.Add(_device);
+        Options.Add(_batch);
+        _cpu.AddTo(this);
+        _detection.AddTo(this);
+        Options.Add(_output);
+        Options.Add(_codec.Option);
+        Options.Add(_show);
+        Options.Add(_noShow);
+        Options.Add(_status);
+        Options.Add(_json);
+        Options.Add(_csv);
+        Options.Add(_lineWidth);
+        Options.Add(_vidStride);
+        Validators.Add(r =>
+        {
+            if ((r.GetResult(_camera) is null) == (r.GetResult(_source) is null)) r.AddError("give exactly one of --camera N or --source FILE_OR_URL");
+            else if (r.GetResult(_show) is not null && r.GetResult(_noShow) is not null) r.AddError("--show and --no-show contradict each other");
+        });
+        SetAction((parse, ct) => ExecuteAsync(parse, CliConsole.From(parse), ct));
+    }
+
+    public string Usage => """
+        tood-live (--camera N | --source FILE_OR_URL) --model M.onnx [options]
+        tood-live bench --model M.onnx --source VIDEO [options]
+        """;
+
+    public string Epilog => """
+        Coordinates are source-image pixels (x1,y1,x2,y2). Ctrl+C, SIGTERM, SIGHUP (terminal closed) and SIGQUIT stop
+        capture, finish the frames in flight and finalise every output (the mp4 plays); a second one stops at once,
+        still finalising them. The log line "video I/O: ..." says what reads the input and what writes the video.
+        A progress bar (FPS, ETA) is drawn on stderr in file mode when stderr is a terminal; a run summary (FPS,
+        per-stage ms, latency, dropped frames, reconnects) ends every run.
+        Options can also come from a response file: tood-live @args.rsp (one token or option per line).
+        Exit codes: 0 done, 1 error (bad model/video/camera/output path; a file that stops decoding early, "decode
+        failed at frame N of M", with the outputs kept up to there; a failed stream), 2 usage error, 128 + the
+        signal when stopped by one (130 Ctrl+C, 143 SIGTERM).
+
+        Examples:
+          tood-live --source traffic.mp4 --model tood_r50.onnx --output traffic_det.mp4 --save-json traffic.jsonl
+          tood-live --camera 0 --width 1280 --height 720 --fourcc MJPG --model tood_tiny.onnx --show --classes person
+          tood-live --source rtsp://cam.local/stream --reconnect 5 --model tood_tiny.onnx --output cam.mp4
+        """;
+
+    private static string Mp4Path(string path) => path.EndsWith(".mp4", StringComparison.OrdinalIgnoreCase) ? path
+        : throw new FormatException($"--output {path}: the video is written as mp4; use a .mp4 name");
+
+    private async Task<int> ExecuteAsync(ParseResult parse, CliConsole console, CancellationToken ct)
+    {
+        void Log(string m) => console.Error.WriteLine($"tood-live: {m}");
+        string model = parse.GetRequiredValue(_model);
+        string? output = parse.GetValue(_output), json = parse.GetValue(_json), csv = parse.GetValue(_csv);
+        bool show = parse.GetValue(_show);
+        int batch = parse.GetValue(_batch);
+
+        var ffmpeg = FfmpegTool.Find();
+        using var source = FrameSources.Open(parse.GetValue(_source), parse.GetValue(_camera), _input.Read(parse), ffmpeg, Log, ct);
+        var cpu = _cpu.Read(parse).Or(CpuThreading.ForMode(source.IsLive));
+        using var detector = Detector.Load(model, new DetectorOptions
+        {
+            Device = parse.GetValue(_device), MaxBatch = batch, BufferSets = 4, Log = Log, Cpu = cpu, Decode = _detection.Read(parse),
+        });
+        if (_detection.ResolveClasses(parse, detector.ClassNames) is { } classes)
+            detector.DecodeOptions = detector.DecodeOptions with { Classes = classes };
+        bool live = source.IsLive;
+        Log($"{source.Description}: {source.Width}x{source.Height} @ {source.Fps:0.##} fps{(source.FrameCount is { } n ? $", {n} frames" : "")}, {(live ? "live mode" : "file mode")}; " +
+            $"model {Path.GetFileName(model)} ({detector.Model.Preset}, {detector.Model.InputWidth}x{detector.Model.InputHeight}, {detector.Model.NumClasses} classes) on {detector.Device}" +
+            (detector.Device.Kind == DeviceKind.Cpu ? $" ({cpu})" : ""));
+        if (output is null && !show && json is null && csv is null)
+            Log("no --output, --show, --save-json or --save-csv given: detections are only counted");
+
+        var bar = !live && console.InteractiveError ? new ProgressBar(console.Error) : null;
+        var pipeline = new VideoPipeline(detector, new VideoPipelineOptions
+        {
+            OutputVideo = output, Codec = _codec.Read(parse), Ffmpeg = ffmpeg, Show = show, JsonlPath = json, CsvPath = csv, Batch = batch, DrawStatus = parse.GetValue(_status),
+            VidStride = parse.GetValue(_vidStride), LineWidth = parse.GetValue(_lineWidth), Progress = bar, Log = Log,
+        }, source);
+        RunSummary summary;
+        try { summary = await pipeline.RunAsync(ct, _stopNow); }
+        catch (VideoSourceException e) when (e.Summary is { } partial)
+        {
+            PrintSummary(console, partial, output, json, csv); // what was done before the source failed; its outputs are finalised
+            throw;
+        }
+        finally { bar?.Finish(); }
+        PrintSummary(console, summary, output, json, csv);
+        return ct.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
+    }
+
+    private static void PrintSummary(CliConsole console, RunSummary summary, string? output, string? json, string? csv)
+    {
+        console.Out.WriteLine(summary.ToString());
+        foreach (var (flag, path) in new[] { ("output", output), ("save-json", json), ("save-csv", csv) })
+            if (path is not null && File.Exists(path)) console.Out.WriteLine($"{flag}: {Path.GetFullPath(path)}");
+    }
+}
