@@ -1,9 +1,8 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using OpenCvSharp;
-using Tood.CommandLine;
-using Tood.Live.Cli;
 using Tood.Realtime.Video;
+using Tood.Tests.Cli;
 using Tood.Tests.Realtime.Fixtures;
 using Xunit;
 
@@ -13,14 +12,6 @@ namespace Tood.Tests.Realtime;
 [Collection(RealtimeCollection.Name)]
 public partial class LiveFaultTests(RealtimeFixture fx)
 {
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = await LiveCli.RunAsync(args, new CliConsole(o, e, InteractiveError: false), CancellationToken.None);
-        return (code, o.ToString(), e.ToString());
-    }
-
     private static string ErrorLine(string err) => Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("error:", StringComparison.Ordinal));
 
     [GeneratedRegex(@"^tood-live: error: video (?<path>.+): decode failed at frame (?<n>\d+) of (?<m>\d+) \(frames 0-(?<last>\d+) were read; the file is truncated or corrupt\)$")]
@@ -35,7 +26,7 @@ public partial class LiveFaultTests(RealtimeFixture fx)
         File.WriteAllBytes(cut, bytes[..(bytes.Length / 8)]);
         string mp4 = fx.PathFor("cut_out.mp4"), jsonl = fx.PathFor("cut_out.jsonl");
 
-        var (code, stdout, err) = await Run("--source", cut, "--model", fx.Model, "--device", "cpu", "--output", mp4, "--save-json", jsonl);
+        var (code, stdout, err) = await CliRun.Live("--source", cut, "--model", fx.Model, "--device", "cpu", "--output", mp4, "--save-json", jsonl);
 
         Assert.Equal(1, code);
         var m = DecodeFailed().Match(ErrorLine(err));
@@ -60,7 +51,7 @@ public partial class LiveFaultTests(RealtimeFixture fx)
     [Fact]
     public async Task The_whole_file_is_not_a_decode_failure()
     {
-        var (code, _, err) = await Run("--source", fx.Video, "--model", fx.Model, "--device", "cpu", "--save-json", fx.PathFor("whole.jsonl"));
+        var (code, _, err) = await CliRun.Live("--source", fx.Video, "--model", fx.Model, "--device", "cpu", "--save-json", fx.PathFor("whole.jsonl"));
         Assert.True(code == 0, err);
         Assert.Equal(RealtimeFixture.VideoFrames, File.ReadAllLines(fx.PathFor("whole.jsonl")).Length);
     }
@@ -95,7 +86,7 @@ public partial class LiveFaultTests(RealtimeFixture fx)
             "reconnect-file" => "--reconnect is for stream URLs (rtsp://, http://, udp://, ...); a file or camera is not reconnected",
             _ => "--codec must be auto|h264|hevc|mp4v, got 'vp9'",
         };
-        var (code, _, err) = await Run(args);
+        var (code, _, err) = await CliRun.Live(args);
         Assert.Equal(2, code);
         Assert.Equal($"tood-live: error: {expected} (see tood-live --help)", ErrorLine(err));
     }
@@ -103,7 +94,7 @@ public partial class LiveFaultTests(RealtimeFixture fx)
     [Fact]
     public async Task An_unknown_camera_with_a_backend_is_one_clear_error()
     {
-        var (code, _, err) = await Run("--camera", "97", "--backend", "v4l2", "--width", "640", "--model", fx.Model);
+        var (code, _, err) = await CliRun.Live("--camera", "97", "--backend", "v4l2", "--width", "640", "--model", fx.Model);
         Assert.Equal(1, code);
         Assert.Equal("tood-live: error: camera 97 could not be opened with backend v4l2 (no such device or it is in use, or the backend is not available here)", ErrorLine(err));
     }
