@@ -57,9 +57,5 @@ public class VideoIoBenchmarks(ITestOutputHelper output)
         finally { foreach (var m in frames) m.Dispose(); }
     }
 
-    private static double Cpu()
-    {
-        using var p = Process.GetCurrentProcess();
-        return p.TotalProcessorTime.TotalSeconds + ChildCpu.FinishedChildrenSeconds();
-    }
+    private static double Cpu() => ProcessCpu.TotalSeconds();
 }

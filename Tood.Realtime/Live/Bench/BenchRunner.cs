@@ -81,12 +81,7 @@ public static class BenchRunner
             Cpu = cpu,
         });
 
-    /// <summary>CPU seconds of this process plus its finished children (the ffmpeg encoder, which exits when its file is complete).</summary>
-    private static double CpuSeconds()
-    {
-        using var p = Process.GetCurrentProcess();
-        return p.TotalProcessorTime.TotalSeconds + ChildCpu.FinishedChildrenSeconds();
-    }
+    private static double CpuSeconds() => ProcessCpu.TotalSeconds();
 
     private static long PeakWorkingSet()
     {

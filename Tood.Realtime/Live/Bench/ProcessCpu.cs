@@ -1,11 +1,19 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 namespace Tood.Live.Bench;
 
-/// <summary>CPU time of finished child processes (getrusage RUSAGE_CHILDREN): the ffmpeg encoder works in a
-/// process of its own, and a CPU bound that left it out would flatter the pipeline. Linux only (0 elsewhere).</summary>
-internal static partial class ChildCpu
+/// <summary>CPU time of this process plus its finished children (getrusage RUSAGE_CHILDREN): the ffmpeg encoder works in
+/// a process of its own, and a CPU bound that left it out would flatter the pipeline. Children count on Linux only.</summary>
+internal static partial class ProcessCpu
 {
+    /// <summary>CPU seconds so far of this process and of its children that have exited (the encoder exits when its file is complete).</summary>
+    public static double TotalSeconds()
+    {
+        using var p = Process.GetCurrentProcess();
+        return p.TotalProcessorTime.TotalSeconds + FinishedChildrenSeconds();
+    }
+
     private const int RusageChildren = -1;
 
     [StructLayout(LayoutKind.Sequential)]
@@ -18,7 +26,7 @@ internal static partial class ChildCpu
     [LibraryImport("libc", EntryPoint = "getrusage")]
     private static partial int GetRusage(int who, out Rusage usage);
 
-    public static double FinishedChildrenSeconds()
+    private static double FinishedChildrenSeconds()
     {
         if (!OperatingSystem.IsLinux() || GetRusage(RusageChildren, out var u) != 0) return 0;
         return u.UserSeconds + u.UserMicroseconds / 1e6 + u.SystemSeconds + u.SystemMicroseconds / 1e6;
