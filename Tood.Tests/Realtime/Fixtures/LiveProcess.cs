@@ -58,7 +58,14 @@ internal sealed partial class LiveProcess : IDisposable
     /// <summary>Signals the whole process group (the child must lead one: <c>ownProcessGroup</c>).</summary>
     public void SignalGroup(int signal) => Check(Kill(-Pid, signal));
 
-    public bool WaitForExit(TimeSpan timeout) => _p.WaitForExit(timeout) && _p.WaitForExit(TimeSpan.FromSeconds(5));
+    /// <summary>Waits for the exit, then for the end of its stdout/stderr (only the parameterless WaitForExit waits for
+    /// the asynchronous readers, so without it the last lines may not have arrived yet).</summary>
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!_p.WaitForExit(timeout)) return false;
+        _p.WaitForExit();
+        return true;
+    }
     public int ExitCode => _p.ExitCode;
 
     /// <summary>Children of this process whose command name is <paramref name="comm"/> (from /proc), with their process group ids.</summary>
