@@ -97,9 +97,8 @@ public sealed class VideoPipeline
             if (_options.OutputVideo is { } o)
             {
                 double fps = (source.Fps > 0 && double.IsFinite(source.Fps) ? source.Fps : 30) / _options.VidStride;
-                var video = VideoOutputs.Create(o, source.Width, source.Height, fps, _options.Codec, _options.Ffmpeg, _options.Log, out var how);
-                sinks.Add(live ? new ConstantRateSink(video, fps) : video);
-                output = $"writing {Path.GetFileName(o)} as {how}{(live ? $" at a constant {fps:0.##} fps (frames repeated until the next processed one: plays at real speed)" : "")}";
+                sinks.Add(VideoOutputs.Create(o, source.Width, source.Height, fps, _options.Codec, _options.Ffmpeg, _options.Log, out var how, live));
+                output = $"writing {Path.GetFileName(o)} as {how}";
             }
             _options.Log?.Invoke($"video I/O: reading {source.Description} with {source.Backend}; {output}");
             if (_options.JsonlPath is { } j) sinks.Add(new JsonlSink(j));

@@ -4,11 +4,13 @@ using Tood.Realtime.Sinks;
 namespace Tood.Realtime.Video;
 
 /// <summary>
-/// Live mode's annotated video at real speed. Live mode processes only some of the camera's frames, at
-/// irregular times; an mp4 of just those at the camera's rate would play too fast. This writes a constant
-/// <paramref name="fps"/> instead: frame slot k covers [k, k+1) / fps after the first processed frame's capture
-/// time, and each processed frame is repeated until the slot of the next one (a paused-looking video while
-/// the model works, like the window shows). Every processed frame is written at least once.
+/// Live mode's annotated video at real speed. Live mode processes only some of the camera's frames, at irregular
+/// times; an mp4 of just those at the camera's rate would play too fast. This writes a constant <paramref name="fps"/>:
+/// slot k is k / fps after the first processed frame's capture time (rounded to the nearest slot), each processed
+/// frame fills its slot and is repeated until the next one's, and a frame whose slot is already filled (frames
+/// processed faster than <paramref name="fps"/>) is left out of the video — so it lasts exactly as long as the capture.
+/// A constant rate, not per-frame timestamps: raw frames piped to ffmpeg carry no timestamps, and its wall-clock
+/// stamping bunched the first frames together (they are read after its start-up).
 /// </summary>
 internal sealed class ConstantRateSink(IFrameSink inner, double fps) : IFrameSink
 {
@@ -24,6 +26,7 @@ internal sealed class ConstantRateSink(IFrameSink inner, double fps) : IFrameSin
     {
         _t0 ??= frame.TimeSeconds;
         long slot = (long)Math.Round((frame.TimeSeconds - _t0.Value) * fps);
+        if (slot < _slots) return; // this slot is filled already
         if (_slots > 0)
             while (_slots < slot) { inner.Write(_lastFrame); _slots++; }
         inner.Write(frame);
