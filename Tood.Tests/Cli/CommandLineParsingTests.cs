@@ -77,6 +77,24 @@ public class CommandLineParsingTests(RealtimeFixture fx)
     }
 
     [Fact]
+    public async Task Defaults_reach_the_pipeline_unchanged()
+    {
+        // tood-live with no detection options detects exactly what the library does with its defaults
+        // (an absent option must not arrive as an empty --classes filter, a zero threshold, ...).
+        var cli = fx.PathFor("defaults-cli.jsonl");
+        var r = await CliRun.Live([.. Valid, "--device", "cpu", "--save-json", cli]);
+        Assert.True(r.Code == 0, r.Err);
+        var lib = fx.PathFor("defaults-lib.jsonl");
+        using (var det = Tood.Realtime.Inference.Detector.Load(fx.Model, new Tood.Realtime.Inference.DetectorOptions
+               { Device = Tood.Realtime.Inference.DeviceSpec.Cpu, Cpu = Tood.Realtime.Inference.CpuThreading.ForMode(live: false) }))
+            await new Tood.Realtime.Pipeline.VideoPipeline(det, new Tood.Realtime.Pipeline.VideoPipelineOptions { Source = fx.Video, JsonlPath = lib }).RunAsync();
+        var lines = File.ReadAllLines(cli);
+        Assert.Equal(RealtimeFixture.VideoFrames, lines.Length);
+        Assert.Contains(lines, l => l.Contains("\"class_id\"", StringComparison.Ordinal));
+        Assert.Equal(File.ReadAllLines(lib), lines);
+    }
+
+    [Fact]
     public async Task A_response_file_supplies_the_options()
     {
         var jsonl = fx.PathFor("rsp.jsonl");
