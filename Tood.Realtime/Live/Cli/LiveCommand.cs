@@ -24,7 +24,10 @@ public static class LiveCommand
         model:
           --model M.onnx        model exported by 'tood-train export' (Tood metadata required)
           --device D            auto (default) | cpu | dml[:adapter] | cuda[:id]; auto = DirectML on Windows,
-                                else CUDA, else CPU (logged). An explicitly requested device that is missing is an error.
+                                else CUDA, else CPU, and any GPU failure at start falls back to CPU (logged).
+                                dml = the high-performance GPU, dml:N = DXGI adapter N (see docs/windows.md).
+                                An explicit device that is missing or fails to start is an error (exit 1). A GPU
+                                lost during a run is rebuilt once; then auto continues on CPU, explicit exits 1.
           --batch N             frames per model run (default 1; file mode fills batches, live mode never waits)
           --cpu-runs N          CPU provider: model runs in flight at once (default: one per core in file mode,
                                 1 in live mode)
@@ -59,7 +62,12 @@ public static class LiveCommand
     private static readonly HashSet<string> Flags = ["show", "no-show", "help"];
 
     /// <summary>Runs the command; returns the process exit code. Messages go to <paramref name="stderr"/>, the summary to <paramref name="stdout"/>.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, bool interactiveStderr, CancellationToken ct)
+    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, bool interactiveStderr, CancellationToken ct) =>
+        RunAsync(args, stdout, stderr, interactiveStderr, ct, faults: null);
+
+    /// <param name="faults">test seam: a simulated GPU and lost-device faults (<see cref="DeviceFaultInjection"/>).</param>
+    internal static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, bool interactiveStderr, CancellationToken ct,
+        DeviceFaultInjection? faults)
     {
         if (args.Length > 0 && args[0] == "bench") return await Bench.BenchCommand.RunAsync(args[1..], stdout, stderr, ct);
         LiveOptions o;
@@ -78,7 +86,7 @@ public static class LiveCommand
             using var detector = Detector.Load(o.Model, new DetectorOptions
             {
                 Device = o.Device, MaxBatch = o.Batch, BufferSets = 4, Log = Log,
-                Cpu = cpu,
+                Cpu = cpu, Faults = faults,
                 Decode = new DecodeOptions { ScoreThreshold = o.Conf, IouThreshold = o.Iou, MaxDetections = o.MaxDet },
             });
             if (o.Classes is not null)
