@@ -25,7 +25,7 @@ public static class LiveCommand
           --model M.onnx        model exported by 'tood-train export' (Tood metadata required)
           --device D            auto (default) | cpu | dml[:adapter] | cuda[:id]; auto = DirectML on Windows,
                                 else CUDA, else CPU, and any GPU failure at start falls back to CPU (logged).
-                                dml = the high-performance GPU, dml:N = DXGI adapter N (see docs/windows.md).
+                                dml = the high-performance GPU, dml:N = DXGI adapter N (README: Deploying on Windows).
                                 An explicit device that is missing or fails to start is an error (exit 1). A GPU
                                 lost during a run is rebuilt once; then auto continues on CPU, explicit exits 1.
           --batch N             frames per model run (default 1; file mode fills batches, live mode never waits)
