@@ -9,7 +9,8 @@ namespace Tood.Realtime.Inference;
 /// Owns the ONNX Runtime session and a small pool of <see cref="InferenceSlot"/>s. Up to
 /// <see cref="ConcurrentRuns"/> Runs at a time on the session (a semaphore), each over OrtValues that wrap
 /// one slot's pinned memory; outputs land in the slot's pinned buffers so decoding batch k overlaps with
-/// running batch k+1.
+/// running batch k+1. Sessions come from a <see cref="SessionFactory"/>, which also rebuilds them when a GPU is
+/// lost during a run (<see cref="Run"/>).
 /// </summary>
 internal sealed class InferenceEngine : IDisposable
 {
@@ -187,7 +188,7 @@ internal sealed class InferenceEngine : IDisposable
             _rebuilt = true;
             _log?.Invoke($"device {device}: lost during a run ({reason}); rebuilding the session");
             try { Replace(_factory.Open(device, _cpu), device); return; }
-            catch (Exception e) when (OrtErrors.IsProviderFailure(e)) { reason = $"rebuilding failed: {OrtErrors.FirstLine(e)}"; }
+            catch (Exception e) when (OrtErrors.IsProviderFailure(e)) { reason = $"could not be rebuilt: {OrtErrors.FirstLine(e)}"; }
         }
         else reason = $"lost again: {reason}";
         if (_requested.Kind != DeviceKind.Auto)
