@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tood.CommandLine;
 using Tood.Live.Cli;
 using Tood.Realtime.Inference;
 using Tood.Realtime.Postprocess;
@@ -97,7 +98,7 @@ public class DeviceLossTests(RealtimeFixture fx)
     {
         var o = new StringWriter();
         var e = new StringWriter();
-        int code = await LiveCommand.RunAsync(args, o, e, interactiveStderr: false, CancellationToken.None, faults);
+        int code = await LiveCli.Create(faults).RunAsync(args, new CliConsole(o, e, InteractiveError: false), CancellationToken.None);
         return (code, o.ToString(), e.ToString());
     }
 

@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using Tood.CommandLine;
+using Tood.Live.Cli;
 using Tood.Realtime.Devices;
 using Xunit;
 
@@ -33,6 +35,20 @@ public class DeviceReportTests
             "ONNX Runtime 1.31.1 (native library), managed API 1.31.1\n" +
             "execution providers: CPUExecutionProvider\n" +
             "DXGI adapters: none (DirectML and DXGI are Windows-only)\n", report.ToString());
+    }
+
+    [Fact]
+    public async Task Devices_command_prints_the_report_and_exits_0()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var (o, e) = (new StringWriter(), new StringWriter());
+        int code = await LiveCli.RunAsync(["devices"], new CliConsole(o, e, InteractiveError: false), CancellationToken.None);
+        Assert.Equal(0, code);
+        Assert.Equal("", e.ToString());
+        Assert.Equal(
+            "ONNX Runtime 1.31.1 (native library), managed API 1.31.1\n" +
+            "execution providers: CPUExecutionProvider\n" +
+            "DXGI adapters: none (DirectML and DXGI are Windows-only)\n", o.ToString());
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public class TrainCommandTests
     [Fact]
     public async Task Missing_annotation_file_exits_1()
     {
-        var code = await new TrainCommand().RunAsync(["--data", "/nonexistent/a.json", "--images", "/tmp", "--out", Path.Combine(Path.GetTempPath(), "tood-run-missing"), "--device", "cpu"], default);
+        var code = await Tood.Train.Program.RunAsync(["train", "--data", "/nonexistent/a.json", "--images", "/tmp", "--out", Path.Combine(Path.GetTempPath(), "tood-run-missing"), "--device", "cpu"]);
         Assert.Equal(1, code);
     }
 }
