@@ -43,6 +43,7 @@ public sealed class ImportMmdetCommand : ICommand
         }
         using (result)
         {
+            foreach (var w in result.Warnings) Console.Error.WriteLine($"tood-train import-mmdet: warning: {w}");
             Checkpoint.Save(output, result.Model, result.Meta);
             var m = result.Meta;
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
