@@ -1,14 +1,11 @@
-using System.Globalization;
 using Tood.Realtime.Cli;
-using Tood.Realtime.Evaluation;
-using Tood.Train.Data;
-using Tood.Train.Model;
 using Tood.Train.Training;
 
 namespace Tood.Train.Cli;
 
 /// <summary><c>tood-train eval --checkpoint C --data ANN.json --images DIR [--out stats.json] [--results dets.json]</c>:
-/// COCO bbox mAP of a checkpoint (decoding per spec §6), the 12 stats printed like pycocotools.</summary>
+/// COCO bbox mAP of a checkpoint (<see cref="CheckpointEvaluator"/>: the checkpoint's test scale, mmdet decoding,
+/// spec §6), the 12 stats printed like pycocotools.</summary>
 public sealed class EvalCommand : ICommand
 {
     public string Name => "eval";
@@ -17,31 +14,26 @@ public sealed class EvalCommand : ICommand
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var a = new ArgParser(args, new HashSet<string>());
-        var ckpt = a.Required("checkpoint");
-        var ann = a.Required("data");
-        var images = a.Required("images");
-        var outPath = a.String("out");
-        var resultsPath = a.String("results");
-        int imgsz = a.Int("imgsz", 0), batch = a.Int("batch", 8), workers = a.Int("workers", Math.Max(1, Environment.ProcessorCount - 1));
-        var deviceName = a.String("device", "auto");
+        int imgsz = a.Int("imgsz", 0);
+        var o = new EvalOptions
+        {
+            Checkpoint = a.Required("checkpoint"),
+            Annotations = a.Required("data"),
+            Images = a.Required("images"),
+            StatsPath = a.String("out"),
+            ResultsPath = a.String("results"),
+            ImageSize = imgsz == 0 ? null : imgsz, // square only in this parser; WxH through the library (EvalOptions)
+            BatchSize = a.Int("batch", 8),
+            Workers = a.Int("workers", Math.Max(1, Environment.ProcessorCount - 1)),
+            Device = a.String("device", "auto")!,
+        };
         a.ThrowOnUnknown();
         if (a.Positionals.Count > 0) throw new UsageException($"unexpected argument '{a.Positionals[0]}'");
-        if (batch < 1) throw new UsageException($"--batch must be ≥ 1, got {batch}");
-        if (imgsz != 0 && (imgsz < 32 || imgsz % 32 != 0)) throw new UsageException($"--imgsz must be a positive multiple of 32, got {imgsz}");
-        var device = DeviceSelector.Resolve(deviceName);
-
-        using var loaded = Checkpoint.Load(ckpt, device);
-        var meta = loaded.Meta;
-        if (imgsz == 0) imgsz = meta.InputWidth > 0 ? meta.InputWidth : 512;
         try
         {
-            var map = new CategoryMap(meta.CategoryIds, meta.ClassNames);
-            var ds = CocoDetectionDataset.Load(ann, images, map);
-            var (stats, dets) = await Validator.EvaluateAsync(loaded.Model, ds, imgsz, device, batch, workers, ct: cancellationToken);
-            Console.Out.WriteLine(stats.Format());
-            if (outPath is not null) await File.WriteAllTextAsync(outPath, stats.ToJson(), cancellationToken);
-            if (resultsPath is not null) DetectionResultsFile.Save(resultsPath, dets);
-            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{dets.Count} detections on {ds.Images.Count} images at {imgsz}px"));
+            var r = await CheckpointEvaluator.RunAsync(o, cancellationToken);
+            Console.Out.WriteLine(r.Stats.Format());
+            Console.Error.WriteLine(CheckpointEvaluator.Summary(r));
             return 0;
         }
         catch (Exception e) when (e is InvalidDataException or IOException)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Tood.Realtime.Cli;
+using Tood.Train.Data;
 using Tood.Train.Model;
 using Tood.Train.Training;
 
@@ -33,7 +34,7 @@ public sealed class TrainCommand : ICommand
             Preset = a.String("preset", d.Preset)!,
             Epochs = a.Int("epochs", d.Epochs),
             BatchSize = a.Int("batch", d.BatchSize),
-            ImageSize = a.Int("imgsz", d.ImageSize),
+            ImageSize = a.Has("imgsz") ? (ImageSizeSpec?)a.Int("imgsz", 0) : null, // null: the preset's recipe (TrainOptions.EffectiveImageSize)
             Device = a.String("device", d.Device)!,
             Resume = a.Flag("resume"),
             Lr = a.Double("lr", d.Lr),
@@ -52,6 +53,7 @@ public sealed class TrainCommand : ICommand
             Workers = a.Int("workers", d.Workers),
             MinScale = jitter.Length == 2 ? ParseDouble(jitter[0]) : throw new UsageException("--scale-jitter must be MIN,MAX"),
             MaxScale = ParseDouble(jitter[1]),
+            FlipOnly = a.Has("scale-jitter") ? false : null,
             LogEvery = Math.Max(1, a.Int("log-every", d.LogEvery)),
             ValEvery = a.Int("val-every", d.ValEvery),
             BackboneWeights = a.String("backbone-weights"),

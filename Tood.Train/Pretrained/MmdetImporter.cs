@@ -1,5 +1,6 @@
 using System.Globalization;
 using Tood.Realtime.Inference;
+using Tood.Train.Data;
 using Tood.Train.Model;
 using static TorchSharp.torch;
 
@@ -31,9 +32,6 @@ public sealed record MmdetImportResult(ToodDetector Model, CheckpointMeta Meta, 
 public static class MmdetImporter
 {
     public const string ClsWeightKey = "bbox_head.tood_cls.weight";
-
-    /// <summary>Checkpoint meta key (Extra) holding the size spec <c>tood-train eval</c> uses by default.</summary>
-    public const string EvalScaleKey = "eval_scale";
 
     public static MmdetImportResult Import(string checkpointPath, MmdetImportOptions options)
     {
@@ -128,7 +126,7 @@ public static class MmdetImporter
                 ["source_format"] = file.Format.ToString(),
                 ["anchor_type"] = variant.Evidence,
                 // MMDetection's test pipeline (spec §6): keep-ratio 1333×800, pad to 32; `tood-train eval` default.
-                [EvalScaleKey] = "1333x800",
+                [ImageSizeSpec.EvalMetaKey] = ImageSizeSpec.Mmdet1333x800.ToString(),
                 ["class_names_from"] = file.ClassNames is { } c && c.Count == k ? "checkpoint meta" : k == 80 ? "COCO default" : "generated",
             },
         };
