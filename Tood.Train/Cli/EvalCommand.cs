@@ -1,4 +1,4 @@
-using Tood.Realtime.Cli;
+using Tood.CommandLine;
 using Tood.Train.Training;
 
 namespace Tood.Train.Cli;

@@ -23,7 +23,7 @@ public sealed record EvalOptions
 
     public void Validate()
     {
-        static void Check(bool ok, string message) { if (!ok) throw new Realtime.Cli.UsageException(message); }
+        static void Check(bool ok, string message) { if (!ok) throw new Tood.CommandLine.UsageException(message); }
         Check(BatchSize >= 1, $"--batch must be ≥ 1, got {BatchSize}");
         Check(Workers >= 1, $"--workers must be ≥ 1, got {Workers}");
         Check(ImageSize?.Problem() is null, $"--imgsz: {ImageSize?.Problem()}");
