@@ -1,3 +1,4 @@
+using Tood.CommandLine;
 using Tood.Live.Cli;
 using Tood.Tests.Realtime.Fixtures;
 using Xunit;
@@ -12,7 +13,7 @@ public class LiveCommandTests(RealtimeFixture fx)
     {
         var o = new StringWriter();
         var e = new StringWriter();
-        int code = await LiveCommand.RunAsync(args, o, e, interactiveStderr: false, CancellationToken.None);
+        int code = await LiveCli.RunAsync(args, new CliConsole(o, e, InteractiveError: false), CancellationToken.None);
         return (code, o.ToString(), e.ToString());
     }
 

@@ -1,45 +1,46 @@
+using System.CommandLine;
 using Tood.CommandLine;
 using Tood.Train.Training;
 
 namespace Tood.Train.Cli;
 
 /// <summary><c>tood-train eval --checkpoint C --data ANN.json --images DIR [--out stats.json] [--results dets.json]</c>:
-/// COCO bbox mAP of a checkpoint (<see cref="CheckpointEvaluator"/>: the checkpoint's test scale, mmdet decoding,
-/// spec §6), the 12 stats printed like pycocotools.</summary>
-public sealed class EvalCommand : ICommand
+/// COCO bbox mAP of a checkpoint (<see cref="CheckpointEvaluator"/>: the checkpoint's test scale, MMDetection's
+/// decoding, spec §6), the 12 stats printed like pycocotools.</summary>
+public sealed class EvalCommand : ToolCommand
 {
-    public string Name => "eval";
-    public string Usage => "eval --checkpoint C --data ANN.json --images DIR [--out stats.json] [--results dets.json] [--imgsz S] [--batch 8] [--device auto|cpu|cuda] [--workers N]   COCO mAP";
+    private readonly Option<string> _checkpoint = CliOptions.RequiredText("--checkpoint", "C", "checkpoint (.ckpt) to evaluate");
+    private readonly Option<string> _data = CliOptions.RequiredText("--data", "ANN.json", "COCO annotations");
+    private readonly Option<string> _images = CliOptions.RequiredText("--images", "DIR", "images folder");
+    private readonly Option<string?> _out = CliOptions.Text("--out", "stats.json", "also write the 12 stats as JSON");
+    private readonly Option<string?> _results = CliOptions.Text("--results", "dets.json", "also write the detections (COCO results format)");
+    private readonly Option<Data.ImageSizeSpec?> _imgsz = TrainCliOptions.ImageSizeSpec(
+        "test scale: S = square letterbox, WxH = keep-ratio like mmdet (1333x800, each image padded to 32); default: the checkpoint's (imported mmdet: 1333x800)");
+    private readonly Option<int> _batch = CliOptions.Int("--batch", "N", "images per forward pass (keep-ratio: only images of one padded shape share one)", 8, min: 1);
+    private readonly Option<string> _device = TrainCliOptions.Device();
+    private readonly Option<int> _workers = TrainCliOptions.Workers(Math.Max(1, Environment.ProcessorCount - 1));
 
-    public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    public EvalCommand() : base("eval", "COCO mAP of a checkpoint on a dataset")
     {
-        var a = new ArgParser(args, new HashSet<string>());
-        int imgsz = a.Int("imgsz", 0);
-        var o = new EvalOptions
+        foreach (var o in new Option[] { _checkpoint, _data, _images, _out, _results, _imgsz, _batch, _device, _workers }) Options.Add(o);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
+    {
+        var r = await CheckpointEvaluator.RunAsync(new EvalOptions
         {
-            Checkpoint = a.Required("checkpoint"),
-            Annotations = a.Required("data"),
-            Images = a.Required("images"),
-            StatsPath = a.String("out"),
-            ResultsPath = a.String("results"),
-            ImageSize = imgsz == 0 ? null : imgsz, // square only in this parser; WxH through the library (EvalOptions)
-            BatchSize = a.Int("batch", 8),
-            Workers = a.Int("workers", Math.Max(1, Environment.ProcessorCount - 1)),
-            Device = a.String("device", "auto")!,
-        };
-        a.ThrowOnUnknown();
-        if (a.Positionals.Count > 0) throw new UsageException($"unexpected argument '{a.Positionals[0]}'");
-        try
-        {
-            var r = await CheckpointEvaluator.RunAsync(o, cancellationToken);
-            Console.Out.WriteLine(r.Stats.Format());
-            Console.Error.WriteLine(CheckpointEvaluator.Summary(r));
-            return 0;
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException)
-        {
-            Console.Error.WriteLine($"tood-train eval: {e.Message}");
-            return 1;
-        }
+            Checkpoint = parse.GetRequiredValue(_checkpoint),
+            Annotations = parse.GetRequiredValue(_data),
+            Images = parse.GetRequiredValue(_images),
+            StatsPath = parse.GetValue(_out),
+            ResultsPath = parse.GetValue(_results),
+            ImageSize = parse.GetValue(_imgsz),
+            BatchSize = parse.GetValue(_batch),
+            Device = parse.GetRequiredValue(_device),
+            Workers = parse.GetValue(_workers),
+        }, cancellationToken);
+        console.Out.WriteLine(r.Stats.Format());
+        console.Error.WriteLine(CheckpointEvaluator.Summary(r));
+        return ExitCodes.Ok;
     }
 }

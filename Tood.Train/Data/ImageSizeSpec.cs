@@ -51,17 +51,25 @@ public readonly record struct ImageSizeSpec
 
     /// <summary>Parses <c>S</c> (square) or <c>WxH</c> (keep-ratio).</summary>
     /// <exception cref="FormatException">one line naming the text.</exception>
-    public static ImageSizeSpec Parse(string text)
+    public static ImageSizeSpec Parse(string text) =>
+        TryParse(text, out var spec, out var problem) ? spec : throw new FormatException($"image size '{text}': {problem}");
+
+    /// <summary>Parses <c>S</c> or <c>WxH</c>; on failure <paramref name="problem"/> says why (naming the value).</summary>
+    public static bool TryParse(string text, out ImageSizeSpec spec, out string problem)
     {
         var parts = text.Trim().ToLowerInvariant().Split('x');
-        ImageSizeSpec? spec = null;
         if (parts.Length == 1 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var s)) spec = Square(s);
         else if (parts.Length == 2
             && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var w)
             && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var h))
             spec = KeepRatioScale(w, h);
-        if (spec is null) throw new FormatException($"image size '{text}': expected S (square letterbox, a multiple of 32) or WxH (keep-ratio, e.g. 1333x800)");
-        return spec.Value.Problem() is { } problem ? throw new FormatException($"image size '{text}': {problem}") : spec.Value;
+        else
+        {
+            (spec, problem) = (default, $"expected S (square letterbox, a multiple of 32) or WxH (keep-ratio, e.g. 1333x800), got '{text}'");
+            return false;
+        }
+        problem = spec.Problem() ?? "";
+        return problem.Length == 0;
     }
 
     /// <summary>The letterbox of a <paramref name="srcWidth"/>×<paramref name="srcHeight"/> image under this spec
