@@ -23,7 +23,8 @@ public sealed class Batch(int epoch, int index, Tensor images, Tensor[] gtBoxes,
     public IReadOnlyList<int> SourceHeights { get; } = srcHeights;
 
     /// <summary>Per image: width of its real content in input pixels, from the top-left (the rest of the row is
-    /// padding: letterbox, the image's pad to 32, batch padding).</summary>
+    /// padding: letterbox, the image's pad to 32, batch padding). The image's own padded canvas — mmdet's
+    /// pad_shape in keep-ratio mode, S×S for the square letterbox — is Placements[i].CanvasWidth/Height.</summary>
     public IReadOnlyList<int> ContentWidths { get; } = [.. placements.Select(p => p.VisibleWidth)];
 
     /// <summary>Per image: height of its real content in input pixels, from the top.</summary>

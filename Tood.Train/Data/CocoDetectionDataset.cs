@@ -75,7 +75,8 @@ public sealed class CocoDetectionDataset
                 continue;
             }
             // mmdet CocoDataset._parse_ann_info (spec §5), at the original scale: drop w < 1 or h < 1 of the annotated
-            // box, and boxes with no area inside the image; the rest is kept however thin clipping leaves it.
+            // box, and boxes with no area inside the image; the rest is kept however thin clipping leaves it. (mmdet
+            // also drops a non-positive segmentation 'area'; not here: converted datasets often leave it 0.)
             if (a.Bbox[2] < 1 || a.Bbox[3] < 1 || !(x2 > x1) || !(y2 > y1)) { dropped++; continue; }
             entry.Boxes.AddRange([x1, y1, x2, y2]);
             entry.Labels.Add(label);
