@@ -13,9 +13,13 @@ public static class LiveCli
 {
     public const string ToolName = "tood-live";
 
-    public static CliApp Create() => new(ToolName, new LiveCommand
+    public static CliApp Create() => Create(faults: null);
+
+    /// <param name="faults">test seam: a simulated GPU and lost-device faults for the root command (<see cref="DeviceFaultInjection"/>).</param>
+    internal static CliApp Create(DeviceFaultInjection? faults) => new(ToolName, new LiveCommand(faults)
     {
         new BenchCommand(),
+        new DevicesCommand(),
     })
     {
         IsInputError = e => e is FileNotFoundException or VideoSourceException or ModelContractException or WindowUnavailableException
