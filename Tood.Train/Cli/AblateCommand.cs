@@ -45,7 +45,7 @@ public sealed class AblateCommand : ToolCommand
                 double seconds = timer.Elapsed.TotalSeconds;
                 var device = DeviceSelector.Resolve(o.Device);
                 using var loaded = Checkpoint.Load(Path.Combine(o.RunDir, Trainer.LastName), device);
-                var (stats, _) = await Validator.EvaluateAsync(loaded.Model, val, o.ImageSize, device, o.BatchSize, o.Workers, ct: cancellationToken);
+                var (stats, _) = await Validator.EvaluateAsync(loaded.Model, val, o.EffectiveImageSize, device, o.BatchSize, o.Workers, ct: cancellationToken);
                 results.Add((name, stats, seconds, loaded.Model.CountParameters().Head));
             }
         }

@@ -22,7 +22,8 @@ internal sealed class TrainOptionSet
     public Option<Model.HeadKind> Head { get; } = TrainCliOptions.Head();
     public Option<int> Epochs { get; } = CliOptions.Int("--epochs", "N", "epochs", D.Epochs);
     public Option<int> Batch { get; } = CliOptions.Int("--batch", "N", "images per micro-batch", D.BatchSize);
-    public Option<int> ImageSize { get; } = TrainCliOptions.ImageSize(D.ImageSize, "square training size in pixels, a multiple of 32");
+    public Option<Data.ImageSizeSpec?> ImageSize { get; } = TrainCliOptions.ImageSizeSpec(
+        "input size: S = square letterbox (a multiple of 32), WxH = keep-ratio like mmdet (1333x800, pad 32); default: the preset's recipe (r50 1333x800, tiny/r18 512)");
     public Option<string> Device { get; } = TrainCliOptions.Device(D.Device);
     public Option<bool> Resume { get; } = CliOptions.Flag("--resume", "continue from RUNDIR/last.ckpt (weights, optimizer, epoch)");
     public Option<double> Lr { get; } = CliOptions.Number("--lr", "X", "base learning rate (SGD)", D.Lr);
@@ -34,8 +35,9 @@ internal sealed class TrainOptionSet
         s => CliOptions.ParseNumber("--clip-grad", s) is var v && v > 0 ? v : throw new FormatException($"--clip-grad must be positive, got {s}"));
     public Option<int> Seed { get; } = CliOptions.Int("--seed", "N", "random seed", D.Seed);
     public Option<int> Workers { get; } = TrainCliOptions.Workers(D.Workers);
-    public Option<(double Min, double Max)> ScaleJitter { get; } = CliOptions.Value("--scale-jitter", "MIN,MAX", "random rescale range (1,1 disables it)",
-        ParseJitter, () => (D.MinScale, D.MaxScale));
+    public Option<(double Min, double Max)?> ScaleJitter { get; } = CliOptions.Value<(double Min, double Max)?>("--scale-jitter", "MIN,MAX",
+        "random rescale range (default 0.75,1.25 for tiny/r18; r50 trains flip-only unless this is given)", s => ParseJitter(s));
+    public Option<bool> FlipOnly { get; } = CliOptions.Flag("--flip-only", "horizontal flip only, no scale jitter (spec §5; the r50 default)");
     public Option<int> LogEvery { get; } = CliOptions.Int("--log-every", "N", "progress line every N iterations when stderr is redirected", D.LogEvery);
     public Option<int> ValEvery { get; } = CliOptions.Int("--val-every", "N", "validate every N epochs (and after the last)", D.ValEvery);
     public Option<string?> BackboneWeights { get; } = CliOptions.Text("--backbone-weights", "FILE", "torchvision ResNet weights (.pth or .safetensors)");
@@ -44,7 +46,7 @@ internal sealed class TrainOptionSet
     {
         ArgumentNullException.ThrowIfNull(command);
         foreach (var o in new Option[] { Data, Images, Out, ValData, ValImages, Preset, Head, Epochs, Batch, ImageSize, Device, Resume, Lr,
-                     WarmupIters, Schedule, WarmupEpochs, Accumulate, ClipGrad, Seed, Workers, ScaleJitter, LogEvery, ValEvery, BackboneWeights })
+                     WarmupIters, Schedule, WarmupEpochs, Accumulate, ClipGrad, Seed, Workers, ScaleJitter, FlipOnly, LogEvery, ValEvery, BackboneWeights })
             command.Options.Add(o);
     }
 
@@ -52,7 +54,9 @@ internal sealed class TrainOptionSet
     public TrainOptions Read(ParseResult parse)
     {
         ArgumentNullException.ThrowIfNull(parse);
-        var (minScale, maxScale) = parse.GetValue(ScaleJitter);
+        var jitter = parse.GetValue(ScaleJitter);
+        bool flipOnly = parse.GetValue(FlipOnly);
+        if (flipOnly && jitter is not null) throw new UsageException("--flip-only and --scale-jitter exclude each other");
         var o = new TrainOptions
         {
             TrainAnnotations = parse.GetRequiredValue(Data),
@@ -75,8 +79,9 @@ internal sealed class TrainOptionSet
             ClipGrad = parse.GetValue(ClipGrad),
             Seed = parse.GetValue(Seed),
             Workers = parse.GetValue(Workers),
-            MinScale = minScale,
-            MaxScale = maxScale,
+            MinScale = jitter?.Min ?? D.MinScale,
+            MaxScale = jitter?.Max ?? D.MaxScale,
+            FlipOnly = flipOnly ? true : jitter is not null ? false : null, // null: the preset's recipe
             LogEvery = Math.Max(1, parse.GetValue(LogEvery)),
             ValEvery = parse.GetValue(ValEvery),
             BackboneWeights = parse.GetValue(BackboneWeights),

@@ -6,8 +6,8 @@ namespace Tood.Train.Data;
 /// <summary>
 /// A COCO detection dataset prepared for training (spec §5 "gt filtering"): crowd annotations are excluded
 /// from targets (kept in <see cref="DatasetImage.CrowdBoxes"/> and in <see cref="Coco"/> for evaluation),
-/// boxes are clipped to the image, boxes under 1 px wide or high after clipping are dropped and counted
-/// in <see cref="DroppedBoxes"/>. Images without annotations are kept (the loader may skip them).
+/// boxes under 1 px wide or high as annotated, or with no area inside the image, are dropped (mmdet's rule, at
+/// the original scale) and counted in <see cref="DroppedBoxes"/>; the others are clipped to the image. Images without annotations are kept (the loader may skip them).
 /// Bad input throws <see cref="InvalidDataException"/> with one line naming the file and id.
 /// </summary>
 public sealed class CocoDetectionDataset
@@ -74,8 +74,10 @@ public sealed class CocoDetectionDataset
                 entry.Crowd.AddRange([x1, y1, x2, y2]);
                 continue;
             }
-            // mmdet CocoDataset drops w < 1 or h < 1 (spec §5); zero or negative areas included.
-            if (x2 - x1 < 1 || y2 - y1 < 1) { dropped++; continue; }
+            // mmdet CocoDataset._parse_ann_info (spec §5), at the original scale: drop w < 1 or h < 1 of the annotated
+            // box, and boxes with no area inside the image; the rest is kept however thin clipping leaves it. (mmdet
+            // also drops a non-positive segmentation 'area'; not here: converted datasets often leave it 0.)
+            if (a.Bbox[2] < 1 || a.Bbox[3] < 1 || !(x2 > x1) || !(y2 > y1)) { dropped++; continue; }
             entry.Boxes.AddRange([x1, y1, x2, y2]);
             entry.Labels.Add(label);
         }
@@ -87,7 +89,7 @@ public sealed class CocoDetectionDataset
         }).ToList();
         if (dropped > 0)
             (warn ?? Console.Error.WriteLine)(string.Create(CultureInfo.InvariantCulture,
-                $"warning: {annotationPath}: dropped {dropped} box(es) narrower or lower than 1 px after clipping"));
+                $"warning: {annotationPath}: dropped {dropped} box(es) under 1 px wide or high, or outside their image"));
         return new CocoDetectionDataset(annotationPath, imageDir, coco, map, images, dropped, crowd);
     }
 

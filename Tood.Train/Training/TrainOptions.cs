@@ -1,3 +1,5 @@
+using Tood.Train.Data;
+using Tood.Train.Data.Augment;
 using Tood.Train.Model;
 
 namespace Tood.Train.Training;
@@ -18,7 +20,9 @@ public sealed record TrainOptions
     public HeadKind Head { get; init; } = HeadKind.TaskAligned;
     public int Epochs { get; init; } = 12;
     public int BatchSize { get; init; } = 16;
-    public int ImageSize { get; init; } = 512;
+    /// <summary>Input size (<see cref="ImageSizeSpec"/>: square letterbox S or keep-ratio WxH); null = the
+    /// preset's recipe, <see cref="EffectiveImageSize"/>.</summary>
+    public ImageSizeSpec? ImageSize { get; init; }
     public string Device { get; init; } = "auto";
     public bool Resume { get; init; }
     public double Lr { get; init; } = 0.01;
@@ -34,7 +38,10 @@ public sealed record TrainOptions
     public double? ClipGrad { get; init; }
     public int Seed { get; init; }
     public int Workers { get; init; } = Math.Max(1, Environment.ProcessorCount - 1);
-    /// <summary>Scale jitter range (1,1 disables it; spec §5 uses flip only).</summary>
+    /// <summary>Horizontal flip only, no scale jitter (spec §5); null = the preset's recipe, <see cref="EffectiveAugment"/>.</summary>
+    public bool? FlipOnly { get; init; }
+    /// <summary>Scale jitter range when not flip-only (1,1 disables it). Square sizes: the letterbox scale times
+    /// r, cropped to the canvas; keep-ratio: mmdet's ratio_range (the WxH scale times r).</summary>
     public double MinScale { get; init; } = 0.75;
     public double MaxScale { get; init; } = 1.25;
     /// <summary>Print a progress line every N iterations when stderr is redirected.</summary>
@@ -49,7 +56,7 @@ public sealed record TrainOptions
         static void Check(bool ok, string message) { if (!ok) throw new Tood.CommandLine.UsageException(message); }
         Check(Epochs >= 1, $"--epochs must be ≥ 1, got {Epochs}");
         Check(BatchSize >= 1, $"--batch must be ≥ 1, got {BatchSize}");
-        Check(ImageSize >= 32 && ImageSize % 32 == 0, $"--imgsz must be a positive multiple of 32, got {ImageSize}");
+        Check(EffectiveImageSize.Problem() is null, $"--imgsz: {EffectiveImageSize.Problem()}");
         Check(Lr > 0 && double.IsFinite(Lr), $"--lr must be positive, got {Lr}");
         Check(WarmupIters >= 0, $"--warmup-iters must be ≥ 0, got {WarmupIters}");
         Check(WarmupEpochs >= 0, $"--warmup-epochs must be ≥ 0, got {WarmupEpochs}");
@@ -60,4 +67,15 @@ public sealed record TrainOptions
         Check((ValAnnotations is null) == (ValImages is null), "--val-data and --val-images go together");
         Check(ValEvery >= 1, $"--val-every must be ≥ 1, got {ValEvery}");
     }
+
+    private bool PaperScalePreset => (Model?.Preset ?? Preset).Equals("r50", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The input size trained at: <see cref="ImageSize"/>, else the preset's recipe — r50: keep-ratio
+    /// 1333x800 padded to 32 (the paper's, spec §5); tiny/r18: a 512 square letterbox, faster on small models
+    /// and exactly what the deployed fixed-size ONNX model sees.</summary>
+    public ImageSizeSpec EffectiveImageSize => ImageSize ?? (PaperScalePreset ? ImageSizeSpec.Mmdet1333x800 : ImageSizeSpec.Square(512));
+
+    /// <summary>The augmentation trained with: flip only for r50 (spec §5) unless <see cref="FlipOnly"/> says
+    /// otherwise; flip + scale jitter (<see cref="MinScale"/>..<see cref="MaxScale"/>) for the small presets.</summary>
+    public AugmentOptions EffectiveAugment => (FlipOnly ?? PaperScalePreset) ? AugmentOptions.FlipOnly : new AugmentOptions(0.5, MinScale, MaxScale);
 }

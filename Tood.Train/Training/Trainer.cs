@@ -92,8 +92,9 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
         using var optimizer = torch.optim.SGD(parameters, o.Lr, o.Momentum, 0, o.WeightDecay, false);
         if (resumed?.OptimizerState is { } state) Checkpoint.RestoreOptimizer(optimizer, state);
 
-        var loader = new DataLoader(train, new DataLoaderOptions(o.BatchSize, o.ImageSize, Shuffle: true,
-            new AugmentOptions(0.5, o.MinScale, o.MaxScale), o.Seed, SkipEmpty: true, DropLast: false, o.Workers, Prefetch: 2));
+        var size = o.EffectiveImageSize;
+        var loader = new DataLoader(train, new DataLoaderOptions(o.BatchSize, size, Shuffle: true, o.EffectiveAugment, o.Seed,
+            SkipEmpty: true, DropLast: false, o.Workers, Prefetch: 2, size.KeepRatio ? BatchGrouping.Orientation : BatchGrouping.None));
         int batches = loader.BatchesPerEpoch;
         int stepsPerEpoch = (batches + o.Accumulate - 1) / o.Accumulate;
         var schedule = new LrSchedule(o.Lr, o.Epochs, stepsPerEpoch, o.Schedule, o.WarmupIters);
@@ -222,7 +223,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
                 double? ap = null, ap50 = null;
                 if (val is not null && ((epoch + 1) % o.ValEvery == 0 || epoch + 1 == o.Epochs))
                 {
-                    var (stats, _) = await Validator.EvaluateAsync(model, val, o.ImageSize, device, o.BatchSize, o.Workers, ct: ct);
+                    var (stats, _) = await Validator.EvaluateAsync(model, val, size, device, o.BatchSize, o.Workers, ct: ct);
                     model.train();
                     ap = stats.AP;
                     ap50 = stats.AP50;
@@ -273,8 +274,9 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
             Model = model.Config,
             ClassNames = [.. map.Names],
             CategoryIds = [.. map.CategoryIds],
-            InputWidth = o.ImageSize,
-            InputHeight = o.ImageSize,
+            // Deployment input (export default); eval uses the training spec itself (ImageSizeSpec.EvalMetaKey).
+            InputWidth = o.EffectiveImageSize.DeploymentSize.Width,
+            InputHeight = o.EffectiveImageSize.DeploymentSize.Height,
             Epoch = epochsDone,
             GlobalStep = step,
             BestMap = best,
@@ -290,7 +292,8 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
                 ["batch"] = o.BatchSize.ToString(inv),
                 ["accumulate"] = o.Accumulate.ToString(inv),
                 ["clip_grad"] = o.ClipGrad?.ToString("R", inv) ?? "none",
-                ["scale_jitter"] = string.Create(inv, $"{o.MinScale},{o.MaxScale}"),
+                ["scale_jitter"] = o.EffectiveAugment is { MinScale: 1, MaxScale: 1 } ? "none (flip only)" : string.Create(inv, $"{o.EffectiveAugment.MinScale},{o.EffectiveAugment.MaxScale}"),
+                [ImageSizeSpec.EvalMetaKey] = o.EffectiveImageSize.ToString(),
             },
         };
     }
