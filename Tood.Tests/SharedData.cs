@@ -1,0 +1,29 @@
+namespace Tood.Tests;
+
+/// <summary>
+/// The project's real test data, <c>../shared</c> beside the repository root (CI copies it there): coco128 in
+/// YOLO layout and the Intel person video. Missing data fails the test with its path, it is never skipped.
+/// </summary>
+internal static class SharedData
+{
+    public static string Dir { get; } = Find();
+
+    public static string Coco128 => Path.Combine(Dir, "datasets", "coco128");
+
+    public static string PersonVideo => Path.Combine(Dir, "videos", "one-by-one-person-detection.mp4");
+
+    /// <summary>The first <paramref name="count"/> images of a coco128 split, in file-name order.</summary>
+    public static string[] Coco128Images(string split, int count) =>
+        [.. Directory.GetFiles(Path.Combine(Coco128, "images", split), "*.jpg").Order(StringComparer.Ordinal).Take(count)];
+
+    private static string Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Tood.sln")))
+            {
+                var shared = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared"));
+                return Directory.Exists(shared) ? shared : throw new DirectoryNotFoundException($"real test data '{shared}' (../shared beside the repository) not found");
+            }
+        throw new DirectoryNotFoundException($"repository root (Tood.sln) not found above {AppContext.BaseDirectory}");
+    }
+}
