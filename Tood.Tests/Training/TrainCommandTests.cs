@@ -22,7 +22,7 @@ public class TrainCommandTests
     [Theory]
     [InlineData("--imgsz", "100", "--imgsz must be a positive multiple of 32, got 100")]
     [InlineData("--schedule", "poly", "--schedule must be step|cosine, got 'poly'")]
-    [InlineData("--preset", "r101", "--preset must be tiny|r18|r50, got 'r101'")]
+    [InlineData("--preset", "r101", "--preset must be tiny|r18|r18mlnet|r50, got 'r101'")]
     [InlineData("--bogus", "1", "unknown option --bogus")]
     public void Bad_options_are_one_line_usage_errors(string name, string value, string message)
     {

@@ -33,7 +33,7 @@ public sealed class AblateCommand : ICommand
         var results = new List<(string Name, CocoStats Stats, double Seconds, long Params)>();
         try
         {
-            var val = CocoDetectionDataset.Load(baseOptions.ValAnnotations, baseOptions.ValImages!);
+            var val = CocoDetectionDataset.Open(baseOptions.ValAnnotations, baseOptions.ValImages, baseOptions.ValSplit, baseOptions.Classes);
             foreach (var (name, o) in arms)
             {
                 Console.Error.WriteLine($"ablate: training {name} → {o.RunDir}");

@@ -11,14 +11,14 @@ public sealed class TrainCommand : ICommand
     public const int ExitNonFinite = 3;
 
     public string Name => "train";
-    public string Usage => "train --data ANN.json --images DIR --out RUNDIR [--preset tiny|r18|r50] [--epochs 12] [--batch 16] [--imgsz 512] "
-        + "[--val-data ANN --val-images DIR] [--device auto|cpu|cuda] [--resume] [--lr 0.01] [--warmup-iters 500] [--schedule step|cosine] "
-        + "[--warmup-epochs 4] [--accumulate 1] [--clip-grad X] [--seed 0] [--head tood|parallel] [--workers N] [--scale-jitter 0.75,1.25] [--log-every 20] [--val-every 1] [--backbone-weights resnet50.pth]";
+    public string Usage => "train --data ANN.json|data.yaml|VOCDIR [--images DIR] [--split train] --out RUNDIR [--preset tiny|r18|r18mlnet|r50] [--epochs 12] [--batch 16] [--imgsz 512] "
+        + "[--val-data ANN|data.yaml|VOCDIR [--val-images DIR] [--val-split val]] [--classes a,b] [--data-credit TEXT] [--device auto|cpu|cuda] [--resume] [--lr 0.01] [--warmup-iters 500] [--schedule step|cosine] "
+        + "[--warmup-epochs 4] [--accumulate 1] [--clip-grad X] [--seed 0] [--head tood|parallel] [--workers N] [--scale-jitter 0.75,1.25] [--log-every 20] [--val-every 1] [--backbone-weights resnet50.pth|resnet18-mlnet] [--frozen-stages N] [--backbone-norm frozen|eval|train]";
 
     public static TrainOptions Parse(IReadOnlyList<string> args)
     {
         var a = new ArgParser(args, new HashSet<string> { "resume" });
-        var d = new TrainOptions { TrainAnnotations = "", TrainImages = "", RunDir = "" };
+        var d = new TrainOptions { TrainAnnotations = "", RunDir = "" };
         var schedule = a.String("schedule", "step")!;
         var head = a.String("head", "tood")!;
         var jitter = a.String("scale-jitter", "0.75,1.25")!.Split(',');
@@ -26,7 +26,11 @@ public sealed class TrainCommand : ICommand
         var o = new TrainOptions
         {
             TrainAnnotations = a.Required("data"),
-            TrainImages = a.Required("images"),
+            TrainImages = a.String("images"),
+            TrainSplit = a.String("split", d.TrainSplit)!,
+            ValSplit = a.String("val-split", d.ValSplit)!,
+            Classes = a.String("classes") is { } classes ? [.. classes.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)] : null,
+            DataCredit = a.String("data-credit"),
             RunDir = a.Required("out"),
             ValAnnotations = a.String("val-data"),
             ValImages = a.String("val-images"),
@@ -55,8 +59,19 @@ public sealed class TrainCommand : ICommand
             LogEvery = Math.Max(1, a.Int("log-every", d.LogEvery)),
             ValEvery = a.Int("val-every", d.ValEvery),
             BackboneWeights = a.String("backbone-weights"),
+            FrozenStages = a.Has("frozen-stages") ? a.Int("frozen-stages", 1) : null,
         };
+        var norm = a.String("backbone-norm");
         a.ThrowOnUnknown();
+        // frozen: statistics and γ/β fixed (detectron2 FrozenBN); eval: statistics fixed (mmdet norm_eval); train: neither.
+        if (norm is not null)
+            o = norm switch
+            {
+                "frozen" => o with { NormEval = true, FreezeNormAffine = true },
+                "eval" => o with { NormEval = true, FreezeNormAffine = false },
+                "train" => o with { NormEval = false, FreezeNormAffine = false },
+                _ => throw new UsageException($"--backbone-norm must be frozen|eval|train, got '{norm}'"),
+            };
         if (a.Positionals.Count > 0) throw new UsageException($"unexpected argument '{a.Positionals[0]}'");
         if (!ModelPresets.Names.Contains(o.Preset.ToLowerInvariant()))
             throw new UsageException($"--preset must be {string.Join("|", ModelPresets.Names)}, got '{o.Preset}'");
