@@ -1,5 +1,5 @@
 using System.Reflection;
-using Tood.Realtime.Cli;
+using Tood.CommandLine;
 using Tood.Train.Cli;
 using Tood.Train.Model;
 

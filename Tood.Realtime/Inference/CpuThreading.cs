@@ -33,25 +33,6 @@ public readonly record struct CpuThreading(int? IntraOpThreads, bool? SpinWait, 
     /// <summary>ORT session config key (onnxruntime_session_options_config_keys.h).</summary>
     public const string SpinningKey = "session.intra_op.allow_spinning";
 
-    /// <summary>Reads <c>--cpu-threads N</c>, <c>--cpu-runs N</c> and <c>--cpu-spin on|off</c> (tood-live and its
-    /// bench); options not given stay null (see <see cref="Or"/>).</summary>
-    public static CpuThreading Parse(Cli.ArgParser p)
-    {
-        ArgumentNullException.ThrowIfNull(p);
-        int? threads = p.Has("cpu-threads") ? p.Int("cpu-threads", 0) : null;
-        if (threads is < 1) throw new Cli.UsageException($"--cpu-threads must be ≥ 1, got {threads}");
-        int? runs = p.Has("cpu-runs") ? p.Int("cpu-runs", 0) : null;
-        if (runs is < 1) throw new Cli.UsageException($"--cpu-runs must be ≥ 1, got {runs}");
-        bool? spin = p.String("cpu-spin") switch
-        {
-            null => null,
-            "on" => true,
-            "off" => false,
-            var v => throw new Cli.UsageException($"--cpu-spin must be on|off, got '{v}'"),
-        };
-        return new CpuThreading(threads, spin, runs);
-    }
-
     public override string ToString() =>
         $"{RunsInFlight.ToString(System.Globalization.CultureInfo.InvariantCulture)} run(s) in flight × {(IntraOpThreads is { } n ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : "ORT-default")} intra-op thread(s), spin-wait {(SpinWait is { } s ? (s ? "on" : "off") : "ORT default (on)")}";
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Tood.Realtime.Cli;
+using Tood.Live.Cli;
 using Tood.Tests.Realtime.Fixtures;
 using Xunit;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Tood.Realtime.Cli;
+using Tood.CommandLine;
 using Tood.Train.Cli;
 using Tood.Train.Training;
 using Xunit;

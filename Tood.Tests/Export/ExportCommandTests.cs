@@ -1,4 +1,4 @@
-using Tood.Realtime.Cli;
+using Tood.CommandLine;
 using Tood.Train.Cli;
 using Tood.Train.Export.Onnx;
 using Tood.Train.Model;

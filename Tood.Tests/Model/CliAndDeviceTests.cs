@@ -1,4 +1,4 @@
-using Tood.Realtime.Cli;
+using Tood.CommandLine;
 using Tood.Train;
 using Tood.Train.Model;
 using TorchSharp;

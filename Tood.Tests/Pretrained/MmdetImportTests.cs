@@ -180,8 +180,8 @@ public class MmdetImportTests
         Assert.Contains("legacy (pre-1.6) torch.save format", e2.Message);
         var e3 = await Assert.ThrowsAsync<CheckpointException>(() => cmd.RunAsync(["--checkpoint", dir.File("none.pth"), "--output", dir.File("a.ckpt")], CancellationToken.None));
         Assert.Contains("none.pth' not found", e3.Message);
-        await Assert.ThrowsAsync<Tood.Realtime.Cli.UsageException>(() => cmd.RunAsync(["--checkpoint", junk, "--output", dir.File("a.ckpt"), "--preset", "r101"], CancellationToken.None));
-        await Assert.ThrowsAsync<Tood.Realtime.Cli.UsageException>(() => cmd.RunAsync(["--checkpoint", junk, "--output", dir.File("a.ckpt"), "--input-size", "1333x800"], CancellationToken.None));
+        await Assert.ThrowsAsync<Tood.CommandLine.UsageException>(() => cmd.RunAsync(["--checkpoint", junk, "--output", dir.File("a.ckpt"), "--preset", "r101"], CancellationToken.None));
+        await Assert.ThrowsAsync<Tood.CommandLine.UsageException>(() => cmd.RunAsync(["--checkpoint", junk, "--output", dir.File("a.ckpt"), "--input-size", "1333x800"], CancellationToken.None));
         Assert.Empty(Directory.GetFiles(dir.Path, "*.ckpt*"));
     }
 

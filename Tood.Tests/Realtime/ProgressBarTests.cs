@@ -1,4 +1,4 @@
-using Tood.Realtime.Cli;
+using Tood.Live.Cli;
 using Tood.Realtime.Pipeline;
 using Xunit;
 

@@ -17,16 +17,7 @@ public sealed class SampleModelAccuracyTests(ITestOutputHelper output) : IDispos
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("tood-sample-acc-").FullName;
 
-    public static string SampleModelPath
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Tood.sln"))) dir = dir.Parent;
-            Assert.NotNull(dir);
-            return Path.Combine(dir!.FullName, "samples", "tood_tiny_shapes.onnx");
-        }
-    }
+    public static string SampleModelPath => RepoPaths.Path("samples", "tood_tiny_shapes.onnx");
 
     /// <summary>
     /// Localisation is the acceptance bar (≥ 90% of objects matched by a box at IoU ≥ 0.5, any class); the

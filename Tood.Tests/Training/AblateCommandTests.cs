@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Tood.Realtime.Cli;
+using Tood.CommandLine;
 using Tood.Tests.Data;
 using Tood.Train.Cli;
 using Tood.Train.Model;

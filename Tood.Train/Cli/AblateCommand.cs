@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Tood.Realtime.Cli;
+using Tood.CommandLine;
 using Tood.Realtime.Evaluation;
 using Tood.Train.Data;
 using Tood.Train.Model;

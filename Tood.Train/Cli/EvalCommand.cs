@@ -1,5 +1,5 @@
 using System.Globalization;
-using Tood.Realtime.Cli;
+using Tood.CommandLine;
 using Tood.Realtime.Datasets;
 using Tood.Realtime.Evaluation;
 using Tood.Train.Data;

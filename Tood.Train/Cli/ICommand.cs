@@ -3,7 +3,7 @@ namespace Tood.Train.Cli;
 /// <summary>
 /// A <c>tood-train</c> subcommand. <see cref="Program"/> discovers every non-abstract implementation
 /// with a public parameterless constructor, so a new command is just a new file in Cli/.
-/// Throw <see cref="Tood.Realtime.Cli.UsageException"/> for bad arguments (one line, exit 2).
+/// Throw <see cref="Tood.CommandLine.UsageException"/> for bad arguments (one line, exit 2).
 /// </summary>
 public interface ICommand
 {

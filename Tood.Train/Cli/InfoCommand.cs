@@ -1,5 +1,5 @@
 using System.Globalization;
-using Tood.Realtime.Cli;
+using Tood.CommandLine;
 using Tood.Train.Model;
 
 namespace Tood.Train.Cli;

@@ -1,4 +1,4 @@
-using Tood.Realtime.Cli;
+using Tood.CommandLine;
 using TorchSharp;
 using static TorchSharp.torch;
 

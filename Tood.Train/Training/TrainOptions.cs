@@ -73,7 +73,7 @@ public sealed record TrainOptions
 
     public void Validate()
     {
-        static void Check(bool ok, string message) { if (!ok) throw new Realtime.Cli.UsageException(message); }
+        static void Check(bool ok, string message) { if (!ok) throw new Tood.CommandLine.UsageException(message); }
         Check(Epochs >= 1, $"--epochs must be ≥ 1, got {Epochs}");
         Check(BatchSize >= 1, $"--batch must be ≥ 1, got {BatchSize}");
         Check(ImageSize >= 32 && ImageSize % 32 == 0, $"--imgsz must be a positive multiple of 32, got {ImageSize}");

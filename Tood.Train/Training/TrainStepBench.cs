@@ -63,7 +63,7 @@ public static class TrainStepBench
 {
     public static async Task<TrainBenchReport> RunAsync(TrainBenchOptions o, TextWriter? log = null, CancellationToken ct = default)
     {
-        if (o.Steps < 1) throw new Realtime.Cli.UsageException($"--steps must be ≥ 1, got {o.Steps}");
+        if (o.Steps < 1) throw new Tood.CommandLine.UsageException($"--steps must be ≥ 1, got {o.Steps}");
         var dir = Directory.CreateTempSubdirectory("tood-bench-train-").FullName;
         try
         {

@@ -79,7 +79,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
         else
         {
             try { model = new ToodDetector(o.ResolveModel(map.Count)); }
-            catch (ArgumentException e) { throw new Realtime.Cli.UsageException(e.Message); }
+            catch (ArgumentException e) { throw new Tood.CommandLine.UsageException(e.Message); }
             // ImageNet backbone (spec §1, P7); loaded before moving to the device.
             if (o.BackboneWeights is { } weights)
                 _log.WriteLine(Pretrained.BackboneWeights.Load(model, weights).Summary());

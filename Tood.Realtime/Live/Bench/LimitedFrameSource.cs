@@ -1,7 +1,7 @@
 using OpenCvSharp;
 using Tood.Realtime.Video;
 
-namespace Tood.Realtime.Bench;
+namespace Tood.Live.Bench;
 
 /// <summary>Reads at most <c>limit</c> frames of another source, so every bench mode sees the same frames.</summary>
 internal sealed class LimitedFrameSource(IFrameSource inner, long limit) : IFrameSource

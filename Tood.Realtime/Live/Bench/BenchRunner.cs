@@ -8,7 +8,7 @@ using Tood.Realtime.Postprocess;
 using Tood.Realtime.Rendering;
 using Tood.Realtime.Video;
 
-namespace Tood.Realtime.Bench;
+namespace Tood.Live.Bench;
 
 /// <summary>
 /// Measures, in one process and on one loaded <see cref="Detector"/>: (1) raw session throughput on

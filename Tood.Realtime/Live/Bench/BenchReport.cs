@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json.Serialization;
 using Tood.Realtime.Pipeline;
 
-namespace Tood.Realtime.Bench;
+namespace Tood.Live.Bench;
 
 /// <summary>
 /// One measured mode: frames, wall seconds, FPS, process CPU seconds spent meanwhile (cpu_utilisation =

@@ -1,10 +1,11 @@
 using System.Globalization;
+using Tood.CommandLine;
 using Tood.Realtime.Inference;
 using Tood.Realtime.Pipeline;
 using Tood.Realtime.Postprocess;
 using Tood.Realtime.Video;
 
-namespace Tood.Realtime.Cli;
+namespace Tood.Live.Cli;
 
 /// <summary>The <c>tood-live</c> command: parse options, load the detector, run the <see cref="VideoPipeline"/>, print a summary.</summary>
 public static class LiveCommand
@@ -175,7 +176,7 @@ internal sealed record LiveOptions(int? Camera, string? Source, string Model, st
             throw new UsageException($"--output {output}: the video is written as mp4 (mp4v); use a .mp4 name");
         var json = p.String("save-json");
         var csv = p.String("save-csv");
-        var cpu = CpuThreading.Parse(p);
+        var cpu = CpuThreadingArgs.Parse(p);
         p.Flag("help");
         p.ThrowOnUnknown();
         return new LiveOptions(camera, source, model, output, show, conf, iou, maxDet, classes, batch, device, json, csv, stride, lw, cpu);

@@ -1,6 +1,6 @@
 using Tood.Realtime.Inference;
 
-namespace Tood.Realtime.Bench;
+namespace Tood.Live.Bench;
 
 /// <summary>What <c>tood-live bench</c> measures: one model, one video, one batch size.</summary>
 public sealed record BenchOptions

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Tood.Realtime.Pipeline;
 
-namespace Tood.Realtime.Cli;
+namespace Tood.Live.Cli;
 
 /// <summary>
 /// One-line progress bar with FPS and ETA, redrawn in place at most 10 times a second (file mode, stderr,

@@ -1,7 +1,7 @@
 using OpenCvSharp;
-using Tood.Realtime.Cli;
+using Tood.Live.Cli;
 
-namespace Tood.Realtime;
+namespace Tood.Live;
 
 public static class Program
 {

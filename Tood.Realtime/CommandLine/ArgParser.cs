@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace Tood.Realtime.Cli;
+namespace Tood.CommandLine;
 
 /// <summary>
-/// Minimal GNU-style option parser shared by tood-live and tood-train: <c>--name value</c>,
+/// Minimal GNU-style option parser shared by tood-live and tood-train (Tood.CommandLine): <c>--name value</c>,
 /// <c>--name=value</c> and boolean <c>--flag</c>. Unknown options are an error (typos must not be
 /// silently ignored). Throws <see cref="UsageException"/> with a one-line message.
 /// </summary>

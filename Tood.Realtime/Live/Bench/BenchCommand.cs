@@ -1,9 +1,10 @@
 using System.Text.Json;
-using Tood.Realtime.Cli;
+using Tood.CommandLine;
+using Tood.Live.Cli;
 using Tood.Realtime.Inference;
 using Tood.Realtime.Video;
 
-namespace Tood.Realtime.Bench;
+namespace Tood.Live.Bench;
 
 /// <summary><c>tood-live bench</c>: parse options, run <see cref="BenchRunner"/>, print the table, write the JSON.</summary>
 public static class BenchCommand
@@ -77,7 +78,7 @@ public static class BenchCommand
         catch (FormatException e) { throw new UsageException(e.Message); }
         var json = p.String("json");
         bool noDnn = p.Flag("no-opencv-dnn");
-        var cpu = CpuThreading.Parse(p).Or(CpuThreading.ForMode(live: false));
+        var cpu = CpuThreadingArgs.Parse(p).Or(CpuThreading.ForMode(live: false));
         p.ThrowOnUnknown();
         return (new BenchOptions { Model = model, Source = source, Batch = batch, Frames = frames, Device = device, Cpu = cpu, SkipOpenCvDnn = noDnn, Log = log }, json);
     }

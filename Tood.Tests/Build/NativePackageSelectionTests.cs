@@ -1,0 +1,62 @@
+using Xunit;
+
+namespace Tood.Tests.Build;
+
+/// <summary>
+/// build/NativeRuntimes.props picks the native packages by the TARGET runtime identifier, not the build machine's
+/// OS. PackageSelection.proj evaluates each project per RID / backend in one msbuild process without restoring
+/// (Windows packages are not served on Linux build machines), and each set is asserted exactly: tood-live for
+/// Windows gets DirectML + OpenCV for Windows and never the CPU ONNX Runtime; for Linux the CPU (or, with
+/// OrtBackend=cuda, the CUDA) ONNX Runtime + OpenCV for Linux; tood-train's TorchSharp backend follows the RID the
+/// same way; each runtime package for library consumers depends on exactly its flavour; the library on managed
+/// packages only.
+/// </summary>
+public class NativePackageSelectionTests
+{
+    private static readonly Lazy<Task<MsBuildEvaluation.Result>> Evaluation = new(() => MsBuildEvaluation.RunAsync(
+        "Tood.Tests/Build/PackageSelection.proj", "Collect", ["ToodResult"],
+        ["OnnxRuntimeVersion", "OnnxRuntimeDirectMLVersion", "OnnxRuntimeGpuVersion", "OpenCvSharpVersion", "TorchSharpVersion"]));
+
+    private const string Dml = "Microsoft.ML.OnnxRuntime.DirectML@OnnxRuntimeDirectMLVersion";
+    private const string OrtCpu = "Microsoft.ML.OnnxRuntime@OnnxRuntimeVersion";
+    private const string OrtCuda = "Microsoft.ML.OnnxRuntime.Gpu@OnnxRuntimeGpuVersion";
+    private const string CvWin = "OpenCvSharp4.runtime.win@OpenCvSharpVersion";
+    private const string CvLinux = "OpenCvSharp4.official.runtime.linux-x64@OpenCvSharpVersion";
+    private const string TrainManaged = " Google.Protobuf Grpc.Tools TorchSharp.PyBridge";
+
+    [Theory]
+    [InlineData("live:win-x64", Dml + " " + CvWin)]
+    [InlineData("live:win-arm64", Dml + " " + CvWin)]
+    [InlineData("live:linux-x64", OrtCpu + " " + CvLinux)]
+    [InlineData("live:linux-x64:cuda", OrtCuda + " " + CvLinux)]
+    [InlineData("train:win-x64", "TorchSharp-cpu@TorchSharpVersion " + CvWin + TrainManaged)]
+    [InlineData("train:win-x64:cuda", "TorchSharp-cuda-windows@TorchSharpVersion " + CvWin + TrainManaged)]
+    [InlineData("train:linux-x64", "TorchSharp-cpu@TorchSharpVersion " + CvLinux + TrainManaged)]
+    [InlineData("train:linux-x64:cuda", "TorchSharp-cuda-linux@TorchSharpVersion " + CvLinux + TrainManaged)]
+    [InlineData("runtime:Cpu", OrtCpu + " " + CvLinux)]
+    [InlineData("runtime:DirectML", Dml + " " + CvWin)]
+    [InlineData("runtime:Cuda", OrtCuda + " " + CvWin + " " + CvLinux)]
+    [InlineData("library:win-x64", "Microsoft.ML.OnnxRuntime.Managed@OnnxRuntimeVersion OpenCvSharp4@OpenCvSharpVersion")]
+    public async Task Package_set_per_project_and_target_rid(string evaluationCase, string expected)
+    {
+        var r = await Evaluation.Value;
+        var actual = r.Items["ToodResult"].Where(i => i["Case"] == evaluationCase).ToList();
+        // "Id@VersionProperty": the version must be that property's; "Id": any version.
+        var want = expected.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(e => e.Split('@')).ToList();
+        Assert.Equal(want.Select(w => w[0]).Order(StringComparer.Ordinal), actual.Select(a => a["Identity"]).Order(StringComparer.Ordinal));
+        foreach (var w in want.Where(w => w.Length == 2))
+        {
+            Assert.False(string.IsNullOrEmpty(r.Properties[w[1]]), $"property {w[1]} is empty");
+            Assert.Equal(r.Properties[w[1]], actual.Single(a => a["Identity"] == w[0])["Version"]);
+        }
+    }
+
+    [Fact]
+    public async Task Without_a_rid_tood_live_gets_the_build_machines_natives()
+    {
+        if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.OSArchitecture != System.Runtime.InteropServices.Architecture.X64) return;
+        var r = await Evaluation.Value;
+        var host = r.Items["ToodResult"].Where(i => i["Case"] == "live:host").Select(i => i["Identity"]).Order(StringComparer.Ordinal);
+        Assert.Equal(["Microsoft.ML.OnnxRuntime", "OpenCvSharp4.official.runtime.linux-x64"], host);
+    }
+}

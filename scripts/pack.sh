@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Packs everything a user installs into out/nupkg (README: "Installing"), then checks the library packages the
+# way a user consumes them: samples/DetectVideo is built from out/nupkg (Tood.Realtime + Tood.Realtime.Runtime.Cpu,
+# restored into a scratch package folder, never the NuGet cache) and run on the sample video.
+#   RIDS="win-x64;win-arm64;linux-x64" (default): the RID-specific tool packages to make. A Windows RID needs the
+#   Windows packages from the feed (DirectML, OpenCvSharp4.runtime.win); RIDS=linux-x64 packs the Linux ones alone.
+#   The runtime packages (Cpu, DirectML, Cuda) pack anywhere: their dependencies are not restored to pack them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=out/nupkg
+RIDS=${RIDS:-win-x64;win-arm64;linux-x64}
+TRAIN_RIDS=${TRAIN_RIDS:-$(echo "$RIDS" | tr ';' '\n' | grep -v '^win-arm64$' | paste -sd ';')}
+mkdir -p "$OUT"
+pack() { dotnet pack "$@" -c Release -o "$OUT" -nologo -v q; }
+pack Tood.Realtime/Tood.Realtime.csproj
+for flavour in Cpu DirectML Cuda; do pack "Tood.Realtime/Runtime/$flavour/Tood.Realtime.Runtime.$flavour.csproj"; done
+pack Tood.Realtime/Live/Tood.Live.csproj "-p:ToolPackageRuntimeIdentifiers=\"$RIDS\""
+pack Tood.Train/Tood.Train.csproj "-p:ToolPackageRuntimeIdentifiers=\"$TRAIN_RIDS\""
+ls -la "$OUT"
+
+# The sample as a user builds it: from the packages only.
+SCRATCH=$(mktemp -d)
+trap 'rm -rf "$SCRATCH"' EXIT
+dotnet build samples/DetectVideo -c Release -nologo -v q -p:ToodSamplesFromPackages=true \
+  -p:RestorePackagesPath="$SCRATCH/packages" -p:RestoreAdditionalProjectFallbackFolders="$HOME/.nuget/packages" \
+  -p:BaseIntermediateOutputPath="$SCRATCH/obj/" -o "$SCRATCH/bin"
+dotnet "$SCRATCH/bin/DetectVideo.dll" samples/tood_tiny_shapes.onnx samples/shapes.mp4 "$SCRATCH/shapes.det.mp4"
