@@ -8,19 +8,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${WORK:-out/person-work}
-EPOCHS=${EPOCHS:-12}
+EPOCHS=${EPOCHS:-8}
 DATA=../shared/datasets/coco128/data.yaml
 dotnet build Tood.Train -c Release -nologo -v q
 TRAIN="dotnet Tood.Train/bin/Release/net10.0/Tood.Train.dll"
 CREDIT="Images and annotations: COCO train2017 (cocodataset.org, annotations CC BY 4.0, images Flickr under the COCO terms of use) via coco128. Backbone: ImageNet ResNet-18 of Microsoft.ML.DnnImageFeaturizer.ResNet18 (MIT). Demo video samples/one-by-one-person-detection.mp4: Intel Corporation, sample-videos, CC BY 4.0"
 COMMON=(--data "$DATA" --split train --val-data "$DATA" --val-split val --classes person --preset r18mlnet
-    --epochs "$EPOCHS" --batch 8 --imgsz 320 --lr 0.01 --schedule cosine --warmup-iters 30 --warmup-epochs 2
+    --epochs "$EPOCHS" --batch 8 --imgsz 288 --lr 0.02 --schedule cosine --warmup-iters 16 --warmup-epochs 2
     --clip-grad 10 --workers 1 --seed 0 --val-every "$EPOCHS" --log-every 4 --data-credit "$CREDIT")
 if [[ "${SCRATCH:-0}" == 1 ]]; then
-    $TRAIN train "${COMMON[@]}" --frozen-stages -1 --backbone-norm train --out "$WORK/scratch"
+    nice -n 5 $TRAIN train "${COMMON[@]}" --frozen-stages -1 --backbone-norm train --out "$WORK/scratch"
     exit 0
 fi
-$TRAIN train "${COMMON[@]}" --backbone-weights resnet18-mlnet --frozen-stages 2 --out "$WORK/pretrained"
+nice -n 5 $TRAIN train "${COMMON[@]}" --backbone-weights resnet18-mlnet --frozen-stages 2 --out "$WORK/pretrained"
 $TRAIN eval --checkpoint "$WORK/pretrained/last.ckpt" --data "$DATA" --split val --out "$WORK/val_stats.json"
-$TRAIN export --checkpoint "$WORK/pretrained/last.ckpt" --output samples/tood_r18_person.onnx --imgsz 416x256 --batch dynamic --fp16
+$TRAIN export --checkpoint "$WORK/pretrained/last.ckpt" --output samples/tood_r18_person.onnx --imgsz 320x192 --batch dynamic --fp16
 echo "person model: samples/tood_r18_person.onnx"
