@@ -22,7 +22,8 @@ public class NativePackageSelectionTests
     private const string OrtCuda = "Microsoft.ML.OnnxRuntime.Gpu@OnnxRuntimeGpuVersion";
     private const string CvWin = "OpenCvSharp4.runtime.win@OpenCvSharpVersion";
     private const string CvLinux = "OpenCvSharp4.official.runtime.linux-x64@OpenCvSharpVersion";
-    private const string TrainManaged = " Google.Protobuf Grpc.Tools TorchSharp.PyBridge";
+    // Microsoft.ML.DnnImageFeaturizer.ResNet18: only its build props (the packaged ImageNet ResNet-18 ONNX files).
+    private const string TrainManaged = " Google.Protobuf Grpc.Tools TorchSharp.PyBridge Microsoft.ML.DnnImageFeaturizer.ResNet18";
 
     [Theory]
     [InlineData("live:win-x64", Dml + " " + CvWin)]
@@ -36,7 +37,7 @@ public class NativePackageSelectionTests
     [InlineData("runtime:Cpu", OrtCpu + " " + CvLinux)]
     [InlineData("runtime:DirectML", Dml + " " + CvWin)]
     [InlineData("runtime:Cuda", OrtCuda + " " + CvWin + " " + CvLinux)]
-    [InlineData("library:win-x64", "Microsoft.ML.OnnxRuntime.Managed@OnnxRuntimeVersion OpenCvSharp4@OpenCvSharpVersion")]
+    [InlineData("library:win-x64", "Microsoft.ML.OnnxRuntime.Managed@OnnxRuntimeVersion OpenCvSharp4@OpenCvSharpVersion YamlDotNet")]
     public async Task Package_set_per_project_and_target_rid(string evaluationCase, string expected)
     {
         var r = await Evaluation.Value;
