@@ -1,4 +1,5 @@
 using OpenCvSharp;
+using Tood.CommandLine;
 using Tood.Live.Cli;
 
 namespace Tood.Live;
@@ -21,7 +22,7 @@ public static class Program
             cts.Cancel();
         };
         Console.CancelKeyPress += onCancel;
-        try { return await LiveCommand.RunAsync(args, Console.Out, Console.Error, !Console.IsErrorRedirected, cts.Token); }
+        try { return await LiveCli.RunAsync(args, CliConsole.System, cts.Token); }
         finally { Console.CancelKeyPress -= onCancel; }
     }
 }

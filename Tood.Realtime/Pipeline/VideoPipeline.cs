@@ -66,7 +66,7 @@ public sealed class VideoPipeline
             if (_options.OutputVideo is { } o) sinks.Add(new VideoFileSink(o, source.Width, source.Height, source.Fps / _options.VidStride));
             if (_options.JsonlPath is { } j) sinks.Add(new JsonlSink(j));
             if (_options.CsvPath is { } c) sinks.Add(new CsvSink(c));
-            if (_options.Show) sinks.Add(new WindowSink($"tood-live - {source.Description}", RequestStop));
+            if (_options.Show) sinks.Add(new WindowSink($"tood-live - {source.Description}", RequestStop, new OverlayRenderer(_options.LineWidth)));
             return sinks;
         }
         catch
@@ -165,10 +165,12 @@ public sealed class VideoPipeline
             {
                 long t = Stopwatch.GetTimestamp();
                 double fps = rendersDone > 0 ? rendersDone / wall.Elapsed.TotalSeconds : 0;
-                string? status = _options.DrawStatus
+                string? status = _options.DrawStatus || _options.Show
                     ? string.Create(CultureInfo.InvariantCulture, $"FPS {fps:0.0}  latency {Ms(Stopwatch.GetTimestamp() - env.CaptureTimestamp):0} ms{(live ? $"  dropped {DroppedFrames}" : "")}")
                     : null;
-                renderer.Draw(env.Frame, env.Detections, status);
+                // Burnt in only when asked (--status); otherwise the window draws it on its own copy.
+                renderer.Draw(env.Frame, env.Detections, _options.DrawStatus ? status : null);
+                env.Status = _options.DrawStatus ? null : status;
                 clocks[5].Add(t);
                 latency.Add(Ms(Stopwatch.GetTimestamp() - env.CaptureTimestamp)); // capture → render
                 rendersDone++;
@@ -177,7 +179,7 @@ public sealed class VideoPipeline
             Stage(rendered, null, abort, (env, ct) =>
             {
                 long t = Stopwatch.GetTimestamp();
-                var pf = new ProcessedFrame(env.Index, env.TimeSeconds, env.Frame, env.Detections);
+                var pf = new ProcessedFrame(env.Index, env.TimeSeconds, env.Frame, env.Detections, env.Status);
                 foreach (var s in sinks) s.Write(pf);
                 clocks[6].Add(t);
                 frames++;

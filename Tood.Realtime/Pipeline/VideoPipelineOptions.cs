@@ -21,8 +21,9 @@ public sealed record VideoPipelineOptions
     public bool? Live { get; init; }
     /// <summary>Bounded channel capacity between stages in file mode (live mode uses 1).</summary>
     public int QueueCapacity { get; init; } = 4;
-    /// <summary>Draw the FPS/latency status line on frames.</summary>
-    public bool DrawStatus { get; init; } = true;
+    /// <summary>Draw the FPS/latency status line on the frames every sink gets (saved video included). Off: only the
+    /// <see cref="Show"/> window draws it, on its own copy.</summary>
+    public bool DrawStatus { get; init; }
     public IProgress<PipelineProgress>? Progress { get; init; }
     public Action<string>? Log { get; init; }
 

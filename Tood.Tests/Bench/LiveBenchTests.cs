@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tood.CommandLine;
 using Tood.Live.Cli;
 using Tood.Tests.Realtime.Fixtures;
 using Xunit;
@@ -15,8 +16,7 @@ public class LiveBenchTests(RealtimeFixture fx)
         var json = fx.PathFor("bench.json");
         var o = new StringWriter();
         var e = new StringWriter();
-        int code = await LiveCommand.RunAsync(["bench", "--model", fx.TinyModel, "--source", fx.Video, "--frames", "8", "--batch", "2", "--json", json],
-            o, e, interactiveStderr: false, CancellationToken.None);
+        int code = await LiveCli.RunAsync(["bench", "--model", fx.TinyModel, "--source", fx.Video, "--frames", "8", "--batch", "2", "--json", json], new CliConsole(o, e, false), CancellationToken.None);
         Assert.True(code == 0, e.ToString());
         Assert.Contains("pipeline / raw", o.ToString());
         Assert.Contains("baseline 'ORT defaults'", o.ToString());
@@ -77,11 +77,11 @@ public class LiveBenchTests(RealtimeFixture fx)
     public async Task Bench_usage_errors_exit_2_with_one_line()
     {
         var e = new StringWriter();
-        int code = await LiveCommand.RunAsync(["bench", "--model", fx.TinyModel, "--source", fx.Video, "--frames", "0"], new StringWriter(), e, false, CancellationToken.None);
+        int code = await LiveCli.RunAsync(["bench", "--model", fx.TinyModel, "--source", fx.Video, "--frames", "0"], new CliConsole(new StringWriter(), e, false), CancellationToken.None);
         Assert.Equal(2, code);
         Assert.Equal("tood-live bench: error: --frames must be ≥ 1, got 0 (see tood-live bench --help)", e.ToString().Trim());
         e = new StringWriter();
-        code = await LiveCommand.RunAsync(["bench", "--model", fx.TinyModel, "--source", fx.Video, "--cpu-spin", "maybe"], new StringWriter(), e, false, CancellationToken.None);
+        code = await LiveCli.RunAsync(["bench", "--model", fx.TinyModel, "--source", fx.Video, "--cpu-spin", "maybe"], new CliConsole(new StringWriter(), e, false), CancellationToken.None);
         Assert.Equal(2, code);
         Assert.Equal("tood-live bench: error: --cpu-spin must be on|off, got 'maybe' (see tood-live bench --help)", e.ToString().Trim());
     }

@@ -11,6 +11,20 @@ public class TrainCommandTests
     private static readonly string[] Base = ["--data", "a.json", "--images", "img", "--out", "run"];
 
     [Fact]
+    public void Yolo_and_voc_data_need_no_images_folder_and_take_split_classes_and_backbone_policy()
+    {
+        var o = TrainCommand.Parse(["--data", "d/data.yaml", "--out", "run", "--split", "train2017", "--val-data", "voc", "--val-split", "trainval",
+            "--classes", "person,car", "--frozen-stages", "-1", "--backbone-norm", "train", "--preset", "r18mlnet", "--backbone-weights", "resnet18-mlnet"]);
+        Assert.Equal(("train2017", "trainval", null, (string?)null), (o.TrainSplit, o.ValSplit, o.TrainImages, o.ValImages));
+        Assert.Equal(["person", "car"], o.Classes!);
+        var cfg = o.ResolveModel(2);
+        Assert.Equal((-1, false, false), (cfg.FrozenStages, cfg.NormEval, cfg.FreezeNormAffine));
+        var d = TrainCommand.Parse(["--data", "d/data.yaml", "--out", "run", "--preset", "r18mlnet"]).ResolveModel(1);
+        Assert.Equal((1, true, true), (d.FrozenStages, d.NormEval, d.FreezeNormAffine));
+        Assert.Contains("--images DIR is needed", Assert.Throws<UsageException>(() => TrainCommand.Parse(["--data", "a.json", "--out", "run"])).Message);
+    }
+
+    [Fact]
     public void Parses_options_with_spec_defaults()
     {
         var o = TrainCommand.Parse([.. Base, "--preset", "r18", "--head", "parallel", "--schedule", "cosine", "--clip-grad", "35", "--accumulate", "4", "--resume"]);
@@ -33,7 +47,7 @@ public class TrainCommandTests
     [Fact]
     public async Task Missing_annotation_file_exits_1()
     {
-        var code = await new TrainCommand().RunAsync(["--data", "/nonexistent/a.json", "--images", "/tmp", "--out", Path.Combine(Path.GetTempPath(), "tood-run-missing"), "--device", "cpu"], default);
+        var code = await Tood.Train.Program.RunAsync(["train", "--data", "/nonexistent/a.json", "--images", "/tmp", "--out", Path.Combine(Path.GetTempPath(), "tood-run-missing"), "--device", "cpu"]);
         Assert.Equal(1, code);
     }
 }

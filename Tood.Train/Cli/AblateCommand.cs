@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Tood.CommandLine;
@@ -13,14 +14,16 @@ namespace Tood.Train.Cli;
 /// parallel head + ATSS, trained on the same data with the same budget, schedule and seed, both
 /// evaluated on the same validation set. Takes every <c>train</c> option; RUNDIR gets one sub-folder per arm.
 /// </summary>
-public sealed class AblateCommand : ICommand
+public sealed class AblateCommand : ToolCommand
 {
-    public string Name => "ablate";
-    public string Usage => "ablate --data ANN.json --images DIR --val-data ANN --val-images DIR --out RUNDIR [train options]   T-Head+TAL vs parallel head+ATSS (paper Table 3)";
+    private readonly TrainOptionSet _options = new();
 
-    public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    public AblateCommand() : base("ablate", "T-Head + TAL against the parallel head + ATSS, same data and budget (paper Table 3); takes every train option")
+        => _options.AddTo(this);
+
+    protected override async Task<int> ExecuteAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
     {
-        var baseOptions = TrainCommand.Parse(args);
+        var baseOptions = _options.Read(parse);
         if (baseOptions.ValAnnotations is null) throw new UsageException("ablate needs --val-data and --val-images");
         if (baseOptions.Resume) throw new UsageException("ablate does not support --resume");
 
@@ -36,7 +39,7 @@ public sealed class AblateCommand : ICommand
             var val = CocoDetectionDataset.Open(baseOptions.ValAnnotations, baseOptions.ValImages, baseOptions.ValSplit, baseOptions.Classes);
             foreach (var (name, o) in arms)
             {
-                Console.Error.WriteLine($"ablate: training {name} → {o.RunDir}");
+                console.Error.WriteLine($"ablate: training {name} → {o.RunDir}");
                 var timer = System.Diagnostics.Stopwatch.StartNew();
                 await new Trainer(o).RunAsync(cancellationToken);
                 double seconds = timer.Elapsed.TotalSeconds;
@@ -48,20 +51,15 @@ public sealed class AblateCommand : ICommand
         }
         catch (NonFiniteLossException e)
         {
-            Console.Error.WriteLine($"tood-train ablate: {e.Message}");
+            console.Error.WriteLine($"tood-train ablate: {e.Message}");
             return TrainCommand.ExitNonFinite;
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException)
-        {
-            Console.Error.WriteLine($"tood-train ablate: {e.Message}");
-            return 1;
         }
 
         var inv = CultureInfo.InvariantCulture;
-        Console.Out.WriteLine(string.Create(inv, $"{"arm",-16} {"head params",12} {"AP",7} {"AP50",7} {"AP75",7} {"APs",7} {"APm",7} {"APl",7} {"train s",8}"));
+        console.Out.WriteLine(string.Create(inv, $"{"arm",-16} {"head params",12} {"AP",7} {"AP50",7} {"AP75",7} {"APs",7} {"APm",7} {"APl",7} {"train s",8}"));
         foreach (var (name, s, sec, p) in results)
-            Console.Out.WriteLine(string.Create(inv, $"{name,-16} {p,12:N0} {s.AP,7:F4} {s.AP50,7:F4} {s.AP75,7:F4} {s.APSmall,7:F4} {s.APMedium,7:F4} {s.APLarge,7:F4} {sec,8:F0}"));
-        Console.Out.WriteLine(string.Create(inv, $"ΔAP (T-Head+TAL − parallel+ATSS) = {results[0].Stats.AP - results[1].Stats.AP:+0.0000;-0.0000}"));
+            console.Out.WriteLine(string.Create(inv, $"{name,-16} {p,12:N0} {s.AP,7:F4} {s.AP50,7:F4} {s.AP75,7:F4} {s.APSmall,7:F4} {s.APMedium,7:F4} {s.APLarge,7:F4} {sec,8:F0}"));
+        console.Out.WriteLine(string.Create(inv, $"ΔAP (T-Head+TAL − parallel+ATSS) = {results[0].Stats.AP - results[1].Stats.AP:+0.0000;-0.0000}"));
 
         var json = JsonSerializer.Serialize(results.ToDictionary(r => r.Name, r => new Dictionary<string, object>
         {
@@ -70,6 +68,6 @@ public sealed class AblateCommand : ICommand
             ["head_params"] = r.Params,
         }), new JsonSerializerOptions { WriteIndented = true });
         await File.WriteAllTextAsync(Path.Combine(baseOptions.RunDir, "ablation.json"), json, cancellationToken);
-        return 0;
+        return ExitCodes.Ok;
     }
 }
