@@ -16,7 +16,8 @@ public static class CliOptions
     public static Option<bool> Flag(string name, string description) =>
         new(name) { Description = description, Arity = ArgumentArity.Zero };
 
-    /// <summary>A value parsed by <paramref name="parse"/>, which throws <see cref="FormatException"/> with the message for a bad one.</summary>
+    /// <summary>A value parsed by <paramref name="parse"/>, which throws <see cref="FormatException"/> with the message for a
+    /// bad one; default(T) when not given and there is no <paramref name="defaultValue"/>.</summary>
     public static Option<T> Value<T>(string name, string helpName, string description, Func<string, T> parse, Func<T>? defaultValue = null)
     {
         ArgumentNullException.ThrowIfNull(parse);
@@ -27,7 +28,8 @@ public static class CliOptions
             Arity = ArgumentArity.ExactlyOne,
             CustomParser = r => ParseToken(r, name, parse),
         };
-        if (defaultValue is not null) option.DefaultValueFactory = _ => defaultValue();
+        // Without a default an absent option reads as default(T) (null), never System.CommandLine's empty collection.
+        option.DefaultValueFactory = defaultValue is null ? _ => default! : _ => defaultValue();
         return option;
     }
 
@@ -68,9 +70,10 @@ public static class CliOptions
         return option;
     }
 
-    /// <summary>Comma-separated items, at least one ("a,b,c"); null when not given.</summary>
-    public static Option<string[]?> List(string name, string helpName, string description, string? emptyMessage = null) =>
-        Value<string[]?>(name, helpName, description, s =>
+    /// <summary>Comma-separated items, at least one ("a,b,c"); empty when not given (System.CommandLine reads an absent
+    /// array option as empty, never null).</summary>
+    public static Option<string[]> List(string name, string helpName, string description, string? emptyMessage = null) =>
+        Value(name, helpName, description, s =>
         {
             var items = s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             return items.Length > 0 ? items : throw new FormatException(emptyMessage ?? $"{name} needs at least one item");

@@ -42,7 +42,7 @@ public class CommandLineParsingTests(RealtimeFixture fx)
         var r = await CliRun.Live([.. Valid, "--", "stray.mp4"]);
         Assert.Equal((2, "tood-live: error: unexpected argument 'stray.mp4' after '--' (no arguments are taken) (see tood-live --help)"), (r.Code, r.ErrorLine));
         r = await CliRun.Live([.. Valid, "stray.mp4"]);
-        Assert.Equal((2, "tood-live: error: unknown command 'stray.mp4' (commands: bench) (see tood-live --help)"), (r.Code, r.ErrorLine));
+        Assert.Equal((2, "tood-live: error: unknown command 'stray.mp4' (commands: bench, devices) (see tood-live --help)"), (r.Code, r.ErrorLine));
     }
 
     [Theory]
@@ -74,6 +74,24 @@ public class CommandLineParsingTests(RealtimeFixture fx)
         r = await CliRun.Train("deploy");
         Assert.Equal(2, r.Code);
         Assert.StartsWith("tood-train: error: unknown command 'deploy' (commands: train, eval, export, import-mmdet, info, synth, ablate, bench-train)", r.ErrorLine);
+    }
+
+    [Fact]
+    public async Task Defaults_reach_the_pipeline_unchanged()
+    {
+        // tood-live with no detection options detects exactly what the library does with its defaults
+        // (an absent option must not arrive as an empty --classes filter, a zero threshold, ...).
+        var cli = fx.PathFor("defaults-cli.jsonl");
+        var r = await CliRun.Live([.. Valid, "--device", "cpu", "--save-json", cli]);
+        Assert.True(r.Code == 0, r.Err);
+        var lib = fx.PathFor("defaults-lib.jsonl");
+        using (var det = Tood.Realtime.Inference.Detector.Load(fx.Model, new Tood.Realtime.Inference.DetectorOptions
+               { Device = Tood.Realtime.Inference.DeviceSpec.Cpu, Cpu = Tood.Realtime.Inference.CpuThreading.ForMode(live: false) }))
+            await new Tood.Realtime.Pipeline.VideoPipeline(det, new Tood.Realtime.Pipeline.VideoPipelineOptions { Source = fx.Video, JsonlPath = lib }).RunAsync();
+        var lines = File.ReadAllLines(cli);
+        Assert.Equal(RealtimeFixture.VideoFrames, lines.Length);
+        Assert.Contains(lines, l => l.Contains("\"class_id\"", StringComparison.Ordinal));
+        Assert.Equal(File.ReadAllLines(lib), lines);
     }
 
     [Fact]

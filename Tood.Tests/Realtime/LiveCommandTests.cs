@@ -142,7 +142,7 @@ public class LiveCommandTests(RealtimeFixture fx)
     {
         var (code, _, err) = await Run("--source", fx.Video, "--model", fx.Model, "--device", "dml");
         Assert.Equal(1, code);
-        Assert.StartsWith("tood-live: error: --device dml:0: DmlExecutionProvider is not available in this ONNX Runtime build (available: ", OnlyErrorLine(err));
+        Assert.StartsWith("tood-live: error: --device dml: DmlExecutionProvider is not available in this ONNX Runtime build (available: ", OnlyErrorLine(err));
     }
 
     [Fact]

@@ -16,8 +16,8 @@ namespace Tood.Tests.Realtime;
 [Collection(RealtimeCollection.Name)]
 public class StatusBannerTests(RealtimeFixture fx)
 {
-    // Rows 1..3, columns 20..119: inside the banner's black band, above its text and above every box and label.
-    private static readonly Rect Band = new(20, 1, 100, 3);
+    // Rows 1..3, columns 150..229: inside the banner's black band, above its text, clear of the clip's boxes and labels.
+    private static readonly Rect Band = new(150, 1, 80, 3);
 
     [Fact]
     public async Task Saved_video_has_no_banner_unless_status_is_given()
@@ -26,7 +26,8 @@ public class StatusBannerTests(RealtimeFixture fx)
         var status = fx.PathFor("status.mp4");
         foreach (var (path, extra) in new[] { (plain, Array.Empty<string>()), (status, new[] { "--status" }) })
         {
-            var r = await CliRun.Live(["--source", fx.Video, "--model", fx.Model, "--device", "cpu", "--output", path, .. extra]);
+            // --classes blue: the test model's boxes and labels then stay clear of the top rows.
+            var r = await CliRun.Live(["--source", fx.Video, "--model", fx.Model, "--device", "cpu", "--classes", "blue", "--output", path, .. extra]);
             Assert.True(r.Code == 0, r.Err);
         }
         using var a = ReadFrame(plain, 5);
@@ -36,11 +37,11 @@ public class StatusBannerTests(RealtimeFixture fx)
         Assert.InRange(statusBand, 0, 12);   // the black band
         using var source = ReadFrame(fx.Video, 5);
         Assert.InRange(Math.Abs(plainBand - Mean(source, Band)), 0, 4);
-        // Below the banner the two videos are the same picture.
+        // Below the banner the two videos are the same picture, up to mp4v's coding noise (the band differs by ~40).
         var below = new Rect(0, 60, a.Width, a.Height - 60);
         using var diff = new Mat();
         Cv2.Absdiff(new Mat(a, below), new Mat(b, below), diff);
-        Assert.InRange(Cv2.Mean(diff).Val0, 0, 2);
+        Assert.InRange(Cv2.Mean(diff).Val0, 0, 5);
     }
 
     [Fact]

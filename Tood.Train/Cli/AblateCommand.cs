@@ -36,7 +36,7 @@ public sealed class AblateCommand : ToolCommand
         var results = new List<(string Name, CocoStats Stats, double Seconds, long Params)>();
         try
         {
-            var val = CocoDetectionDataset.Load(baseOptions.ValAnnotations, baseOptions.ValImages!);
+            var val = CocoDetectionDataset.Open(baseOptions.ValAnnotations, baseOptions.ValImages, baseOptions.ValSplit, baseOptions.Classes);
             foreach (var (name, o) in arms)
             {
                 console.Error.WriteLine($"ablate: training {name} → {o.RunDir}");
@@ -45,7 +45,7 @@ public sealed class AblateCommand : ToolCommand
                 double seconds = timer.Elapsed.TotalSeconds;
                 var device = DeviceSelector.Resolve(o.Device);
                 using var loaded = Checkpoint.Load(Path.Combine(o.RunDir, Trainer.LastName), device);
-                var (stats, _) = await Validator.EvaluateAsync(loaded.Model, val, o.ImageSize, device, o.BatchSize, o.Workers, ct: cancellationToken);
+                var (stats, _) = await Validator.EvaluateAsync(loaded.Model, val, o.EffectiveImageSize, device, o.BatchSize, o.Workers, ct: cancellationToken);
                 results.Add((name, stats, seconds, loaded.Model.CountParameters().Head));
             }
         }

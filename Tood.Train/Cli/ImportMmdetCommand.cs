@@ -45,6 +45,7 @@ public sealed class ImportMmdetCommand : ToolCommand
         }
         using (result)
         {
+            foreach (var w in result.Warnings) console.Error.WriteLine($"tood-train import-mmdet: warning: {w}");
             Checkpoint.Save(output, result.Model, result.Meta);
             var m = result.Meta;
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -31,6 +31,12 @@ internal static class TrainCliOptions
                 : throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"--imgsz must be a positive multiple of 32, got {v}"));
         }, () => defaultValue);
 
+    /// <summary><c>S</c> (square letterbox) or <c>WxH</c> (keep-ratio, mmdet: e.g. 1333x800, pad 32), see
+    /// <see cref="Data.ImageSizeSpec"/>; null when not given (the command picks: preset recipe, checkpoint's scale).</summary>
+    public static Option<Data.ImageSizeSpec?> ImageSizeSpec(string description) =>
+        CliOptions.Value<Data.ImageSizeSpec?>("--imgsz", "S|WxH", description,
+            s => Data.ImageSizeSpec.TryParse(s, out var spec, out var problem) ? spec : throw new FormatException($"--imgsz: {problem}"));
+
     public static Option<int> Workers(int defaultValue) =>
         CliOptions.Int("--workers", "N", "data loading threads", defaultValue, min: 1);
 

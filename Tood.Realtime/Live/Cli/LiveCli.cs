@@ -15,9 +15,15 @@ public static class LiveCli
     public const string ToolName = "tood-live";
 
     /// <param name="stopNow">the second stop signal: stop at once, still finalising the outputs (see <see cref="StopSignals"/>).</param>
-    public static CliApp Create(CancellationToken stopNow = default) => new(ToolName, new LiveCommand(stopNow)
+    public static CliApp Create(CancellationToken stopNow = default) => Create(stopNow, faults: null);
+
+    /// <param name="faults">test seam: a simulated GPU and lost-device faults for the root command (<see cref="DeviceFaultInjection"/>).</param>
+    internal static CliApp Create(DeviceFaultInjection? faults) => Create(default, faults);
+
+    private static CliApp Create(CancellationToken stopNow, DeviceFaultInjection? faults) => new(ToolName, new LiveCommand(stopNow, faults)
     {
         new BenchCommand(),
+        new DevicesCommand(),
     })
     {
         IsInputError = e => e is FileNotFoundException or VideoSourceException or ModelContractException or WindowUnavailableException

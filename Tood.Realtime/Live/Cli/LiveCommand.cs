@@ -23,7 +23,10 @@ internal sealed class LiveCommand : RootCommand, IHelpText
     // model
     private readonly Option<string> _model = CliOptions.RequiredText("--model", "M.onnx", "model exported by 'tood-train export' (Tood metadata required)");
     private readonly Option<DeviceSpec> _device = DeviceOption.Create("auto",
-        "auto | cpu | dml[:adapter] | cuda[:id]; auto = DirectML on Windows, else CUDA, else CPU (logged). An explicitly requested device that is missing is an error.");
+        "auto | cpu | dml[:adapter] | cuda[:id]; auto = DirectML on Windows, else CUDA, else CPU, and any GPU failure at start " +
+        "falls back to CPU (logged). dml = the high-performance GPU, dml:N = DXGI adapter N (tood-live devices lists them). " +
+        "An explicit device that is missing or fails to start is an error. A GPU lost during a run is rebuilt once; then auto " +
+        "continues on CPU and an explicit device stops (exit 1).");
     private readonly Option<int> _batch = CliOptions.Int("--batch", "N", "frames per model run (file mode fills batches, live mode never waits)", 1, min: 1);
     private readonly CpuThreadingOptions _cpu = new();
     // detection
@@ -44,10 +47,16 @@ internal sealed class LiveCommand : RootCommand, IHelpText
     private readonly Option<int> _lineWidth = CliOptions.Int("--line-width", "W", "box line width in pixels (0: scaled to the frame)", 0, min: 0);
     private readonly Option<int> _vidStride = CliOptions.Int("--vid-stride", "K", "process every K-th frame", 1, min: 1);
 
+    private readonly DeviceFaultInjection? _faults;
+
+    public LiveCommand() : this(default, null) { }
+
     /// <param name="stopNow">the second stop signal: stop at once, still finalising the outputs.</param>
-    public LiveCommand(CancellationToken stopNow = default) : base("tood-live — real-time TOOD object detection on video, a camera or a stream (ONNX Runtime + OpenCV)")
+    /// <param name="faults">test seam: a simulated GPU and lost-device faults (<see cref="DeviceFaultInjection"/>).</param>
+    internal LiveCommand(CancellationToken stopNow, DeviceFaultInjection? faults) : base("tood-live — real-time TOOD object detection on video, a camera or a stream (ONNX Runtime + OpenCV)")
     {
         _stopNow = stopNow;
+        _faults = faults;
         Options.Add(_camera);
         Options.Add(_source);
         _input.AddTo(this, _camera, _source);
@@ -111,7 +120,7 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         var cpu = _cpu.Read(parse).Or(CpuThreading.ForMode(source.IsLive));
         using var detector = Detector.Load(model, new DetectorOptions
         {
-            Device = parse.GetValue(_device), MaxBatch = batch, BufferSets = 4, Log = Log, Cpu = cpu, Decode = _detection.Read(parse),
+            Device = parse.GetValue(_device), MaxBatch = batch, BufferSets = 4, Log = Log, Cpu = cpu, Decode = _detection.Read(parse), Faults = _faults,
         });
         if (_detection.ResolveClasses(parse, detector.ClassNames) is { } classes)
             detector.DecodeOptions = detector.DecodeOptions with { Classes = classes };

@@ -11,7 +11,7 @@ internal sealed class DetectionOptions(double defaultConf = 0.25)
     public Option<double> Conf { get; } = CliOptions.Number("--conf", "T", "score threshold (COCO evaluation uses 0.05)", defaultConf, 0, 1);
     public Option<double> Iou { get; } = CliOptions.Number("--iou", "T", "class-aware NMS IoU threshold", 0.6, 0, 1);
     public Option<int> MaxDet { get; } = CliOptions.Int("--max-det", "N", "detections kept per frame", 100, min: 1);
-    public Option<string[]?> Classes { get; } = CliOptions.List("--classes", "a,b",
+    public Option<string[]> Classes { get; } = CliOptions.List("--classes", "a,b",
         "only these classes, by name or index (e.g. person,car or 0,2)", "--classes needs at least one class name or index");
 
     public void AddTo(Command command)
@@ -35,7 +35,7 @@ internal sealed class DetectionOptions(double defaultConf = 0.25)
     {
         ArgumentNullException.ThrowIfNull(parse);
         ArgumentNullException.ThrowIfNull(names);
-        return parse.GetValue(Classes) is { } items ? ResolveClasses(items, names) : null;
+        return parse.GetValue(Classes) is { Length: > 0 } items ? ResolveClasses(items, names) : null;
     }
 
     internal static HashSet<int> ResolveClasses(IReadOnlyList<string> items, IReadOnlyList<string> names)
