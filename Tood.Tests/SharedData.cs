@@ -10,7 +10,9 @@ internal static class SharedData
 
     public static string Coco128 => Path.Combine(Dir, "datasets", "coco128");
 
+    /// <summary>Real camera video: 768×432, 10 fps, 1394 frames, H.264, moov before mdat.</summary>
     public static string PersonVideo => Path.Combine(Dir, "videos", "one-by-one-person-detection.mp4");
+    public const int PersonVideoFrames = 1394, PersonVideoWidth = 768, PersonVideoHeight = 432;
 
     /// <summary>The first <paramref name="count"/> images of a coco128 split, in file-name order.</summary>
     public static string[] Coco128Images(string split, int count) =>

@@ -66,6 +66,18 @@ public class LiveBenchTests(RealtimeFixture fx)
         }
         Assert.True(r.GetProperty("naive_stage_ms").GetProperty("infer").GetDouble() <= r.GetProperty("naive").GetProperty("ms_per_frame").GetDouble());
 
+        // The CPU bound, recomputed from the modes' own CPU seconds (the naive loop's include its finished ffmpeg encoder).
+        var bound = r.GetProperty("cpu_bound");
+        double PerFrame(string mode) => 1000 * r.GetProperty(mode).GetProperty("cpu_seconds").GetDouble() / 8;
+        double inference = PerFrame("raw"), other = Math.Max(0, PerFrame("naive") - inference);
+        Assert.Equal(inference, bound.GetProperty("inference_cpu_ms_per_frame").GetDouble(), 1e-9);
+        Assert.Equal(other, bound.GetProperty("other_cpu_ms_per_frame").GetDouble(), 1e-9);
+        double boundFps = Environment.ProcessorCount * 1000 / (inference + other);
+        Assert.Equal(boundFps, bound.GetProperty("fps").GetDouble(), 1e-9 * boundFps);
+        Assert.Equal(pipe / boundFps, bound.GetProperty("pipeline_over_bound").GetDouble(), 1e-9);
+        Assert.Equal((inference + other) / PerFrame("pipeline"), bound.GetProperty("cpu_efficiency").GetDouble(), 1e-9);
+        Assert.Contains("CPU bound: ", o.ToString());
+
         // OpenCV DNN: either a measurement or the exact reason (never both, never neither).
         var dnn = r.GetProperty("opencv_dnn");
         bool hasResult = dnn.GetProperty("result").ValueKind == JsonValueKind.Object;

@@ -51,7 +51,7 @@ public class CommandLineParsingTests(RealtimeFixture fx)
     [InlineData("--conf", "high", "--conf expects a number, got 'high'")]
     [InlineData("--conf", "-0.5", "--conf must be in [0,1], got -0.5")]
     [InlineData("--vid-stride", "0", "--vid-stride must be ≥ 1, got 0")]
-    [InlineData("--output", "out.avi", "--output out.avi: the video is written as mp4 (mp4v); use a .mp4 name")]
+    [InlineData("--output", "out.avi", "--output out.avi: the video is written as mp4; use a .mp4 name")]
     [InlineData("--cpu-spin", "yes", "--cpu-spin must be on|off, got 'yes'")]
     public async Task Bad_values_name_the_option(string name, string value, string message)
     {

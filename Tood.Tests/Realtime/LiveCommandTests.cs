@@ -24,7 +24,8 @@ public class LiveCommandTests(RealtimeFixture fx)
     {
         var (code, stdout, _) = await Run("--help");
         Assert.Equal(0, code);
-        foreach (var opt in new[] { "--camera", "--source", "--model", "--output", "--show", "--no-show", "--conf", "--iou", "--max-det", "--classes", "--batch", "--device", "--save-json", "--save-csv", "--vid-stride", "--line-width" })
+        foreach (var opt in new[] { "--camera", "--source", "--model", "--output", "--show", "--no-show", "--conf", "--iou", "--max-det", "--classes", "--batch", "--device", "--save-json", "--save-csv", "--vid-stride", "--line-width",
+                                       "--codec", "--realtime", "--reconnect", "--width", "--height", "--fps", "--fourcc", "--backend", "SIGTERM" })
             Assert.Contains(opt, stdout);
     }
 

@@ -16,6 +16,7 @@ internal sealed class BenchCommand : ToolCommand, IHelpText
     private readonly Option<string?> _json = CliOptions.Text("--json", "OUT.json", "also write the report as JSON");
     private readonly Option<DeviceSpec> _device = DeviceOption.Create("cpu", "auto | cpu | dml[:adapter] | cuda[:id]");
     private readonly CpuThreadingOptions _cpu = new();
+    private readonly CodecOption _codec = new("mp4 encoder of the pipeline and naive modes (as tood-live: H.264 through ffmpeg when installed)");
     private readonly Option<bool> _noDnn = CliOptions.Flag("--no-opencv-dnn", "skip the OpenCV DNN comparison");
 
     public BenchCommand() : base("bench", "how close the video pipeline gets to the model's own speed (one process)")
@@ -27,6 +28,7 @@ internal sealed class BenchCommand : ToolCommand, IHelpText
         Options.Add(_json);
         Options.Add(_device);
         _cpu.AddTo(this);
+        Options.Add(_codec.Option);
         Options.Add(_noDnn);
     }
 
@@ -46,6 +48,7 @@ internal sealed class BenchCommand : ToolCommand, IHelpText
         Frames = parse.GetValue(_frames),
         Device = parse.GetValue(_device),
         Cpu = _cpu.Read(parse).Or(CpuThreading.ForMode(live: false)),
+        Codec = _codec.Read(parse),
         SkipOpenCvDnn = parse.GetValue(_noDnn),
         Log = log,
     };

@@ -4,6 +4,7 @@ using Tood.Live.Cli.Options;
 using Tood.Realtime.Inference;
 using Tood.Realtime.Pipeline;
 using Tood.Realtime.Video;
+using Tood.Realtime.Video.Ffmpeg;
 
 namespace Tood.Live.Cli;
 
@@ -15,8 +16,10 @@ namespace Tood.Live.Cli;
 internal sealed class LiveCommand : RootCommand, IHelpText
 {
     // input
-    private readonly Option<int?> _camera = CliOptions.OptionalInt("--camera", "N", "camera index (live mode: stale frames are dropped, capture never waits)", min: 0);
-    private readonly Option<string?> _source = CliOptions.Text("--source", "PATH|URL", "video file (every frame processed, in order) or stream URL rtsp://, http:// (live mode)");
+    private readonly Option<int?> _camera = CliOptions.OptionalInt("--camera", "N", "camera index (live mode: a model run takes the newest frame, older ones are dropped)", min: 0);
+    private readonly Option<string?> _source = CliOptions.Text("--source", "PATH|URL",
+        "video file (every frame processed, in order) or stream URL rtsp://, rtsps://, http(s)://, udp://, tcp://, srt:// (live mode; read through ffmpeg)");
+    private readonly InputOptions _input = new();
     // model
     private readonly Option<string> _model = CliOptions.RequiredText("--model", "M.onnx", "model exported by 'tood-train export' (Tood metadata required)");
     private readonly Option<DeviceSpec> _device = DeviceOption.Create("auto",
@@ -30,7 +33,11 @@ internal sealed class LiveCommand : RootCommand, IHelpText
     private readonly DetectionOptions _detection = new();
     // output
     private readonly Option<string?> _output = CliOptions.Value<string?>("--output", "OUT.mp4",
-        "annotated video (mp4v), same size and frame count as the input (÷ --vid-stride)", Mp4Path);
+        "annotated video, same size and frame count as the input (÷ --vid-stride); in live mode at the source's frame rate, "
+        + "each processed frame repeated until the next (plays at real speed)", Mp4Path);
+    private readonly CodecOption _codec = new(
+        "encoder of --output: auto = H.264 if ffmpeg is installed, else mp4v through OpenCV (logged); h264/hevc are yuv420p with the moov atom first (plays in browsers) and need ffmpeg");
+    private readonly CancellationToken _stopNow;
     private readonly Option<bool> _show = CliOptions.Flag("--show", "show the annotated frames in a window, with the FPS/latency banner ('q' or Esc stops)");
     private readonly Option<bool> _noShow = CliOptions.Flag("--no-show", "no window (the default)");
     private readonly Option<bool> _status = CliOptions.Flag("--status", "also draw the FPS/latency banner on the saved video (off by default: saved frames carry only the detections)");
@@ -42,20 +49,24 @@ internal sealed class LiveCommand : RootCommand, IHelpText
 
     private readonly DeviceFaultInjection? _faults;
 
-    public LiveCommand() : this(null) { }
+    public LiveCommand() : this(default, null) { }
 
+    /// <param name="stopNow">the second stop signal: stop at once, still finalising the outputs.</param>
     /// <param name="faults">test seam: a simulated GPU and lost-device faults (<see cref="DeviceFaultInjection"/>).</param>
-    internal LiveCommand(DeviceFaultInjection? faults) : base("tood-live — real-time TOOD object detection on video, a camera or a stream (ONNX Runtime + OpenCV)")
+    internal LiveCommand(CancellationToken stopNow, DeviceFaultInjection? faults) : base("tood-live — real-time TOOD object detection on video, a camera or a stream (ONNX Runtime + OpenCV)")
     {
+        _stopNow = stopNow;
         _faults = faults;
         Options.Add(_camera);
         Options.Add(_source);
+        _input.AddTo(this, _camera, _source);
         Options.Add(_model);
         Options.Add(_device);
         Options.Add(_batch);
         _cpu.AddTo(this);
         _detection.AddTo(this);
         Options.Add(_output);
+        Options.Add(_codec.Option);
         Options.Add(_show);
         Options.Add(_noShow);
         Options.Add(_status);
@@ -77,19 +88,24 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         """;
 
     public string Epilog => """
-        Coordinates are source-image pixels (x1,y1,x2,y2). Ctrl+C stops capture, finishes frames in flight
-        and finalises every output (the mp4 plays). A progress bar (FPS, ETA) is drawn on stderr in file mode
-        when stderr is a terminal; a run summary (FPS, per-stage ms, latency, dropped frames) ends every run.
+        Coordinates are source-image pixels (x1,y1,x2,y2). Ctrl+C, SIGTERM, SIGHUP (terminal closed) and SIGQUIT stop
+        capture, finish the frames in flight and finalise every output (the mp4 plays); a second one stops at once,
+        still finalising them. The log line "video I/O: ..." says what reads the input and what writes the video.
+        A progress bar (FPS, ETA) is drawn on stderr in file mode when stderr is a terminal; a run summary (FPS,
+        per-stage ms, latency, dropped frames, reconnects) ends every run.
         Options can also come from a response file: tood-live @args.rsp (one token or option per line).
-        Exit codes: 0 done, 1 error (bad model/video/camera/output path), 2 usage error, 130 interrupted.
+        Exit codes: 0 done, 1 error (bad model/video/camera/output path; a file that stops decoding early, "decode
+        failed at frame N of M", with the outputs kept up to there; a failed stream), 2 usage error, 128 + the
+        signal when stopped by one (130 Ctrl+C, 143 SIGTERM).
 
         Examples:
           tood-live --source traffic.mp4 --model tood_r50.onnx --output traffic_det.mp4 --save-json traffic.jsonl
-          tood-live --camera 0 --model tood_tiny.onnx --show --conf 0.4 --classes person
+          tood-live --camera 0 --width 1280 --height 720 --fourcc MJPG --model tood_tiny.onnx --show --classes person
+          tood-live --source rtsp://cam.local/stream --reconnect 5 --model tood_tiny.onnx --output cam.mp4
         """;
 
     private static string Mp4Path(string path) => path.EndsWith(".mp4", StringComparison.OrdinalIgnoreCase) ? path
-        : throw new FormatException($"--output {path}: the video is written as mp4 (mp4v); use a .mp4 name");
+        : throw new FormatException($"--output {path}: the video is written as mp4; use a .mp4 name");
 
     private async Task<int> ExecuteAsync(ParseResult parse, CliConsole console, CancellationToken ct)
     {
@@ -99,7 +115,8 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         bool show = parse.GetValue(_show);
         int batch = parse.GetValue(_batch);
 
-        using var source = parse.GetValue(_camera) is { } cam ? VideoCaptureSource.OpenCamera(cam) : VideoCaptureSource.OpenFile(parse.GetValue(_source)!);
+        var ffmpeg = FfmpegTool.Find();
+        using var source = FrameSources.Open(parse.GetValue(_source), parse.GetValue(_camera), _input.Read(parse), ffmpeg, Log, ct);
         var cpu = _cpu.Read(parse).Or(CpuThreading.ForMode(source.IsLive));
         using var detector = Detector.Load(model, new DetectorOptions
         {
@@ -117,15 +134,25 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         var bar = !live && console.InteractiveError ? new ProgressBar(console.Error) : null;
         var pipeline = new VideoPipeline(detector, new VideoPipelineOptions
         {
-            OutputVideo = output, Show = show, JsonlPath = json, CsvPath = csv, Batch = batch, DrawStatus = parse.GetValue(_status),
+            OutputVideo = output, Codec = _codec.Read(parse), Ffmpeg = ffmpeg, Show = show, JsonlPath = json, CsvPath = csv, Batch = batch, DrawStatus = parse.GetValue(_status),
             VidStride = parse.GetValue(_vidStride), LineWidth = parse.GetValue(_lineWidth), Progress = bar, Log = Log,
         }, source);
         RunSummary summary;
-        try { summary = await pipeline.RunAsync(ct); }
+        try { summary = await pipeline.RunAsync(ct, _stopNow); }
+        catch (VideoSourceException e) when (e.Summary is { } partial)
+        {
+            PrintSummary(console, partial, output, json, csv); // what was done before the source failed; its outputs are finalised
+            throw;
+        }
         finally { bar?.Finish(); }
+        PrintSummary(console, summary, output, json, csv);
+        return ct.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
+    }
+
+    private static void PrintSummary(CliConsole console, RunSummary summary, string? output, string? json, string? csv)
+    {
         console.Out.WriteLine(summary.ToString());
         foreach (var (flag, path) in new[] { ("output", output), ("save-json", json), ("save-csv", csv) })
-            if (path is not null) console.Out.WriteLine($"{flag}: {Path.GetFullPath(path)}");
-        return ct.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
+            if (path is not null && File.Exists(path)) console.Out.WriteLine($"{flag}: {Path.GetFullPath(path)}");
     }
 }
