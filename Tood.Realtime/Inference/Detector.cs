@@ -14,7 +14,7 @@ public sealed class Detector : IDisposable
     private readonly ThreadLocal<DetectionDecoder> _decoders = new(() => new DetectionDecoder());
 
     public ModelInfo Model => _engine.Model;
-    /// <summary>The device actually used (auto resolved).</summary>
+    /// <summary>The device runs go to (auto resolved; CPU once an <c>auto</c> run has lost its GPU for good).</summary>
     public DeviceSpec Device => _engine.Device;
     public DetectorOptions Options { get; }
     public IReadOnlyList<string> ClassNames => _engine.Model.ClassNames;
@@ -33,14 +33,15 @@ public sealed class Detector : IDisposable
     }
 
     /// <exception cref="FileNotFoundException">the model file does not exist.</exception>
-    /// <exception cref="ModelContractException">not an ONNX file, no Tood metadata, or wrong input/outputs.</exception>
-    /// <exception cref="ExecutionProviderUnavailableException">an explicitly requested device is unavailable.</exception>
+    /// <exception cref="ModelContractException">not an ONNX file, a graph ONNX Runtime cannot run, no Tood metadata, or wrong input/outputs.</exception>
+    /// <exception cref="ExecutionProviderUnavailableException">an explicitly requested device is missing or failed to start
+    /// (with <c>auto</c>, any GPU provider failure falls back to CPU, logged).</exception>
     public static Detector Load(string modelPath, DetectorOptions? options = null)
     {
         options ??= new DetectorOptions();
         options.Decode.Validate();
         options.Cpu.Validate();
-        var engine = InferenceEngine.Create(modelPath, options.Device, options.MaxBatch, Math.Max(1, options.BufferSets), options.Log, options.Cpu);
+        var engine = InferenceEngine.Create(modelPath, options.Device, options.MaxBatch, Math.Max(1, options.BufferSets), options.Log, options.Cpu, options.Faults);
         return new Detector(engine, options);
     }
 

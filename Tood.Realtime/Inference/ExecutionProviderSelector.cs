@@ -1,9 +1,11 @@
 using Microsoft.ML.OnnxRuntime;
+using Tood.Realtime.Devices;
 
 namespace Tood.Realtime.Inference;
 
-/// <summary>An execution provider was asked for explicitly but this ONNX Runtime build or machine cannot provide it.</summary>
-public sealed class ExecutionProviderUnavailableException(string message) : Exception(message);
+/// <summary>An execution provider was asked for explicitly but this ONNX Runtime build or machine cannot provide
+/// it: not in the build, failed to start (<see cref="SessionFactory"/>), or lost during a run (<see cref="DeviceLostException"/>).</summary>
+public class ExecutionProviderUnavailableException(string message) : Exception(message);
 
 /// <summary>
 /// Chooses and configures the ONNX Runtime execution provider. <c>auto</c>: DirectML on Windows, else CUDA,
@@ -17,6 +19,14 @@ public static class ExecutionProviderSelector
     public const string CudaProvider = "CUDAExecutionProvider";
 
     public static IReadOnlyList<string> AvailableProviders() => OrtEnv.Instance().GetAvailableProviders();
+
+    /// <summary>The provider a resolved GPU device runs on.</summary>
+    public static string ProviderOf(DeviceSpec device) => device.Kind switch
+    {
+        DeviceKind.DirectML => DmlProvider,
+        DeviceKind.Cuda => CudaProvider,
+        _ => CpuProvider,
+    };
 
     /// <summary>Resolves <paramref name="requested"/> against the available providers (no side effects).</summary>
     public static DeviceSpec Resolve(DeviceSpec requested, IReadOnlyCollection<string> available, bool isWindows, Action<string>? log)
@@ -34,7 +44,7 @@ public static class ExecutionProviderSelector
                     "build with -p:OrtBackend=cuda (Microsoft.ML.OnnxRuntime.Gpu) or use --device cpu");
                 return requested;
             default:
-                if (isWindows && available.Contains(DmlProvider)) return new DeviceSpec(DeviceKind.DirectML, 0);
+                if (isWindows && available.Contains(DmlProvider)) return new DeviceSpec(DeviceKind.DirectML);
                 if (available.Contains(CudaProvider)) return new DeviceSpec(DeviceKind.Cuda, 0);
                 log?.Invoke($"device auto: no GPU execution provider available ({string.Join(", ", available)}); falling back to CPU");
                 return DeviceSpec.Cpu;
@@ -45,24 +55,47 @@ public static class ExecutionProviderSelector
     /// Appends the provider for an already-resolved device to <paramref name="options"/>. DirectML rules:
     /// memory pattern off, sequential execution, fixed shapes (the batch dimension is pinned by
     /// AddFreeDimensionOverrideByName with <paramref name="batchDimName"/> = <paramref name="batch"/>).
+    /// Plain <c>dml</c> asks the provider for the high-performance GPU (its options performance_preference and
+    /// device_filter, DXCore's ordering, ORT ≥ 1.20 natives); where the managed layer does not pass the "DML"
+    /// name through (older managed builds accept only a few names there), the DXGI adapter Windows ranks
+    /// high-performance is passed by index instead. <c>dml:N</c> is DXGI adapter N (IDXGIFactory1::EnumAdapters1
+    /// order, what the provider's device id means); <c>tood-live devices</c> lists both.
     /// </summary>
     public static void Configure(SessionOptions options, DeviceSpec device, string? batchDimName, int batch)
     {
+        ArgumentNullException.ThrowIfNull(options);
         switch (device.Kind)
         {
             case DeviceKind.DirectML:
                 options.EnableMemoryPattern = false;
                 options.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
                 if (!string.IsNullOrEmpty(batchDimName)) options.AddFreeDimensionOverrideByName(batchDimName, batch);
-                options.AppendExecutionProvider_DML(device.Id);
+                if (device.Id is { } adapter) options.AppendExecutionProvider_DML(adapter);
+                else AppendHighPerformanceDml(options);
                 break;
             case DeviceKind.Cuda:
-                options.AppendExecutionProvider_CUDA(device.Id);
+                options.AppendExecutionProvider_CUDA(device.Id ?? 0);
                 break;
             case DeviceKind.Cpu:
                 break;
             default:
                 throw new ArgumentException("resolve 'auto' before configuring", nameof(device));
+        }
+    }
+
+    /// <summary>DirectML provider options (dml_provider_factory.cc, CreateFromProviderOptions) for plain <c>dml</c>.</summary>
+    public static readonly IReadOnlyDictionary<string, string> HighPerformanceDmlOptions = new Dictionary<string, string>
+    {
+        ["performance_preference"] = "high_performance",
+        ["device_filter"] = "gpu",
+    };
+
+    private static void AppendHighPerformanceDml(SessionOptions options)
+    {
+        try { options.AppendExecutionProvider("DML", new Dictionary<string, string>(HighPerformanceDmlOptions)); }
+        catch (NotSupportedException)
+        {
+            options.AppendExecutionProvider_DML(DxgiAdapters.TryList()?.HighPerformanceIndex ?? 0);
         }
     }
 

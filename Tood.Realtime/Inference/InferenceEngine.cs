@@ -9,11 +9,20 @@ namespace Tood.Realtime.Inference;
 /// Owns the ONNX Runtime session and a small pool of <see cref="InferenceSlot"/>s. Up to
 /// <see cref="ConcurrentRuns"/> Runs at a time on the session (a semaphore), each over OrtValues that wrap
 /// one slot's pinned memory; outputs land in the slot's pinned buffers so decoding batch k overlaps with
-/// running batch k+1.
+/// running batch k+1. Sessions come from a <see cref="SessionFactory"/>, which also rebuilds them when a GPU is
+/// lost during a run (<see cref="Run"/>).
 /// </summary>
 internal sealed class InferenceEngine : IDisposable
 {
-    private readonly InferenceSession _session;
+    private InferenceSession _session;
+    private readonly SessionFactory _factory;
+    private readonly DeviceSpec _requested;
+    private readonly CpuThreading _cpu;
+    private readonly Action<string>? _log;
+    private readonly DeviceFaultInjection? _faults;
+    private bool _rebuilt;
+    private DeviceSpec _device;
+    private readonly Lock _deviceLock = new();
     private readonly RunOptions _runOptions = new();
     private readonly SemaphoreSlim _runLock;
     private readonly Channel<InferenceSlot> _pool = Channel.CreateUnbounded<InferenceSlot>();
@@ -22,7 +31,8 @@ internal sealed class InferenceEngine : IDisposable
     private static readonly string[] OutputNames = [ModelContract.BoxesName, ModelContract.ScoresName];
 
     public ModelInfo Model { get; }
-    public DeviceSpec Device { get; }
+    /// <summary>The device runs go to: auto resolved, and CPU after an <c>auto</c> run lost its GPU twice.</summary>
+    public DeviceSpec Device { get { lock (_deviceLock) return _device; } }
     /// <summary>Largest number of images per run.</summary>
     public int MaxBatch { get; }
     /// <summary>When the session has a fixed batch size, every run uses it (partial batches are padded).</summary>
@@ -32,9 +42,11 @@ internal sealed class InferenceEngine : IDisposable
     /// <summary>Runs allowed in flight at once (<see cref="CpuThreading.Runs"/> on CPU, else 1).</summary>
     public int ConcurrentRuns { get; }
 
-    private InferenceEngine(InferenceSession session, ModelInfo model, DeviceSpec device, int maxBatch, int? fixedRunBatch, int anchors, int slots, int concurrentRuns)
+    private InferenceEngine(InferenceSession session, SessionFactory factory, DeviceSpec requested, DeviceSpec device, ModelInfo model,
+        int maxBatch, int? fixedRunBatch, int anchors, int slots, int concurrentRuns, CpuThreading cpu, Action<string>? log, DeviceFaultInjection? faults)
     {
-        _session = session; Model = model; Device = device; MaxBatch = maxBatch; FixedRunBatch = fixedRunBatch; Anchors = anchors;
+        _session = session; _factory = factory; _requested = requested; _device = device; _cpu = cpu; _log = log; _faults = faults;
+        Model = model; MaxBatch = maxBatch; FixedRunBatch = fixedRunBatch; Anchors = anchors;
         ConcurrentRuns = concurrentRuns;
         _runLock = new SemaphoreSlim(concurrentRuns, concurrentRuns);
         var levels = DetectionDecoder.LevelSizes(model.InputWidth, model.InputHeight, model.Strides);
@@ -48,72 +60,31 @@ internal sealed class InferenceEngine : IDisposable
         }
     }
 
-    public static InferenceEngine Create(string modelPath, DeviceSpec device, int maxBatch, int slots, Action<string>? log, CpuThreading cpu = default)
+    public static InferenceEngine Create(string modelPath, DeviceSpec device, int maxBatch, int slots, Action<string>? log,
+        CpuThreading cpu = default, DeviceFaultInjection? faults = null)
     {
         if (maxBatch <= 0) throw new ArgumentOutOfRangeException(nameof(maxBatch), "batch must be positive");
         if (!File.Exists(modelPath)) throw new FileNotFoundException($"model not found: {modelPath}", modelPath);
-        var available = ExecutionProviderSelector.AvailableProviders();
-        var resolved = ExecutionProviderSelector.Resolve(device, available, OperatingSystem.IsWindows(), log);
-
-        InferenceSession? session = null;
+        var resolved = faults?.SimulatedDevice
+                       ?? ExecutionProviderSelector.Resolve(device, ExecutionProviderSelector.AvailableProviders(), OperatingSystem.IsWindows(), log);
+        var factory = new SessionFactory(modelPath, maxBatch, log, faults);
+        var (opened, onDevice) = factory.OpenFirst(device, resolved, cpu);
+        InferenceSession? session = opened;
         try
         {
-            string? batchDim = null;
-            ModelInfo info;
-            if (resolved.Kind == DeviceKind.DirectML)
-            {
-                // DirectML wants fixed shapes: read the batch dimension's symbolic name with a CPU probe first.
-                using var probeOptions = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
-                using var probe = OpenSession(modelPath, probeOptions);
-                info = Validate(modelPath, probe, out batchDim, out _);
-                if (info.FixedBatch is { } fb && fb != maxBatch)
-                    throw new ModelContractException($"model {Path.GetFileName(modelPath)} has a fixed batch of {fb}; use --batch {fb}");
-            }
-            session = OpenWithDevice(modelPath, ref resolved, device, batchDim, maxBatch, log, cpu);
-            info = Validate(modelPath, session, out _, out int anchors);
-            int? fixedRun = info.FixedBatch ?? GraphBatch(session) ?? (resolved.Kind == DeviceKind.DirectML ? maxBatch : null);
+            var info = Validate(modelPath, session, out _, out int anchors);
+            int? fixedRun = info.FixedBatch ?? GraphBatch(session) ?? (onDevice.Kind == DeviceKind.DirectML ? maxBatch : null);
             if (fixedRun is { } f && maxBatch > f)
                 throw new ModelContractException($"model {Path.GetFileName(modelPath)} has a fixed batch of {f}; --batch {maxBatch} is larger");
-            // Concurrent runs are a CPU-provider feature; GPU providers (DirectML needs sequential execution) run one at a time.
-            int runs = resolved.Kind == DeviceKind.Cpu ? cpu.RunsInFlight : 1;
-            var engine = new InferenceEngine(session, info, resolved, maxBatch, fixedRun, anchors, Math.Max(slots, runs + 1), runs);
+            // Concurrent runs are a CPU-provider feature; GPU providers (DirectML needs sequential execution) run one
+            // at a time, which is also what lets a lost device be rebuilt under the one run permit (Recover).
+            int runs = onDevice.Kind == DeviceKind.Cpu ? cpu.RunsInFlight : 1;
+            var engine = new InferenceEngine(session, factory, device, onDevice, info, maxBatch, fixedRun, anchors,
+                Math.Max(slots, runs + 1), runs, cpu, log, faults);
             session = null;
             return engine;
         }
         finally { session?.Dispose(); }
-    }
-
-    private static InferenceSession OpenWithDevice(string path, ref DeviceSpec resolved, DeviceSpec requested, string? batchDim, int batch, Action<string>? log, CpuThreading cpu)
-    {
-        var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-        try
-        {
-            try { ExecutionProviderSelector.Configure(options, resolved, batchDim, batch); }
-            catch (OnnxRuntimeException e) when (requested.Kind == DeviceKind.Auto)
-            {
-                // Listed but not loadable (e.g. CUDA libraries missing): auto falls back, explicit requests fail below.
-                log?.Invoke($"device auto: {resolved} could not be initialised ({FirstLine(e.Message)}); falling back to CPU");
-                options.Dispose();
-                options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-                resolved = DeviceSpec.Cpu;
-            }
-            catch (OnnxRuntimeException e)
-            {
-                throw new ExecutionProviderUnavailableException($"--device {requested}: the execution provider could not be initialised: {FirstLine(e.Message)}");
-            }
-            if (resolved.Kind == DeviceKind.Cpu) cpu.ApplyTo(options);
-            return OpenSession(path, options);
-        }
-        finally { options.Dispose(); }
-    }
-
-    private static InferenceSession OpenSession(string path, SessionOptions options)
-    {
-        try { return new InferenceSession(path, options); }
-        catch (OnnxRuntimeException e)
-        {
-            throw new ModelContractException($"model {Path.GetFileName(path)} is not a readable ONNX file: {FirstLine(e.Message)}");
-        }
     }
 
     private static int? GraphBatch(InferenceSession session)
@@ -160,8 +131,6 @@ internal sealed class InferenceEngine : IDisposable
     private static string Describe(NodeMetadata m) =>
         m.IsTensor ? $"{m.ElementDataType.ToString().ToLowerInvariant()} [{string.Join(",", m.Dimensions.Select(x => x < 0 ? "?" : x.ToString(System.Globalization.CultureInfo.InvariantCulture)))}]" : m.OnnxValueType.ToString();
 
-    private static string FirstLine(string s) { int i = s.IndexOf('\n'); return (i < 0 ? s : s[..i]).Trim(); }
-
     public ValueTask<InferenceSlot> RentAsync(CancellationToken ct) => _pool.Reader.ReadAsync(ct);
 
     public InferenceSlot Rent()
@@ -176,15 +145,65 @@ internal sealed class InferenceEngine : IDisposable
         _pool.Writer.TryWrite(slot);
     }
 
-    /// <summary>Runs the model on the slot's first <c>slot.Count</c> images (padded to the fixed batch if the graph needs one).</summary>
+    /// <summary>
+    /// Runs the model on the slot's first <c>slot.Count</c> images (padded to the fixed batch if the graph needs one).
+    /// A GPU lost during the run (<see cref="OrtErrors.IsDeviceLost"/>) is recovered here (<see cref="Recover"/>) and
+    /// the same slot runs again, so the caller sees one successful run: no frame is lost or reordered.
+    /// </summary>
+    /// <exception cref="DeviceLostException">an explicitly requested GPU was lost and the rebuilt session did not recover.</exception>
     public void Run(InferenceSlot slot)
     {
         if (slot.Count <= 0 || slot.Count > slot.Capacity) throw new ArgumentException($"slot holds {slot.Count} images");
         int n = FixedRunBatch ?? slot.Count;
         var (inputs, outputs) = slot.Values(n);
         _runLock.Wait();
-        try { _session.Run(_runOptions, InputNames, inputs, OutputNames, outputs); }
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    if (Device.Kind != DeviceKind.Cpu && _faults?.OnRun(Device) is { } fault) throw fault;
+                    _session.Run(_runOptions, InputNames, inputs, OutputNames, outputs);
+                    return;
+                }
+                catch (Exception e) when (OrtErrors.IsDeviceLost(e, Device.Kind)) { Recover(e); }
+            }
+        }
         finally { _runLock.Release(); }
+    }
+
+    /// <summary>
+    /// A lost GPU: the first time, a new session on the same device (a driver reset usually leaves it usable
+    /// again); after that (lost again, or the rebuild failed) <c>auto</c> continues on the CPU and an explicit
+    /// device is a <see cref="DeviceLostException"/>. Logged. The caller holds the run permit and a GPU engine
+    /// has exactly one (<see cref="ConcurrentRuns"/> = 1), so no other run uses the session being replaced.
+    /// </summary>
+    private void Recover(Exception lost)
+    {
+        var device = Device;
+        string reason = OrtErrors.FirstLine(lost);
+        if (!_rebuilt)
+        {
+            _rebuilt = true;
+            _log?.Invoke($"device {device}: lost during a run ({reason}); rebuilding the session");
+            try { Replace(_factory.Open(device, _cpu), device); return; }
+            catch (Exception e) when (OrtErrors.IsProviderFailure(e)) { reason = $"could not be rebuilt: {OrtErrors.FirstLine(e)}"; }
+        }
+        else reason = $"lost again: {reason}";
+        if (_requested.Kind != DeviceKind.Auto)
+            throw new DeviceLostException($"--device {_requested}: the device was lost during a run and the rebuilt session did not recover ({reason}); use --device auto to continue on the CPU");
+        _log?.Invoke($"device auto: {device} {reason}; continuing on CPU");
+        // One run at a time (the pipeline sized itself for the GPU), using every core.
+        Replace(_factory.Open(DeviceSpec.Cpu, new CpuThreading(null, _cpu.SpinWait, 1)), DeviceSpec.Cpu);
+    }
+
+    private void Replace(InferenceSession session, DeviceSpec device)
+    {
+        var old = _session;
+        _session = session;
+        lock (_deviceLock) _device = device;
+        old.Dispose();
     }
 
     public void Dispose()

@@ -1,4 +1,5 @@
 using OpenCvSharp;
+using Tood.CommandLine;
 using Tood.Live.Cli;
 
 namespace Tood.Live;
@@ -11,17 +12,9 @@ public static class Program
         // colour conversion) would only compete with them for the cores. Sample model, 2 cores, 3 runs each:
         // 135–137 FPS single-threaded OpenCV against 122–134 with OpenCV's default (one-off A/B, BENCHMARKS.md §1).
         Cv2.SetNumThreads(1);
-        using var cts = new CancellationTokenSource();
-        // Ctrl+C: stop capturing, finish frames in flight, finalise outputs; a second Ctrl+C kills the process.
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            if (cts.IsCancellationRequested) return;
-            e.Cancel = true;
-            Console.Error.WriteLine("\ntood-live: stopping (Ctrl+C again to kill) ...");
-            cts.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        try { return await LiveCommand.RunAsync(args, Console.Out, Console.Error, !Console.IsErrorRedirected, cts.Token); }
-        finally { Console.CancelKeyPress -= onCancel; }
+        // Ctrl+C, SIGTERM, SIGHUP, SIGQUIT: stop capturing, finish frames in flight, finalise outputs; a second one stops at once.
+        using var signals = new StopSignals(Console.Error);
+        int code = await LiveCli.RunAsync(args, CliConsole.System, signals.Stop, signals.StopNow);
+        return signals.ExitCode(code);
     }
 }

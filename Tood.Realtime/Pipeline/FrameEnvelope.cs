@@ -45,6 +45,8 @@ internal sealed class FrameEnvelope(long index, double timeSeconds, long capture
     public FrameBuffer? Buffer { get; set; }
     public Letterbox Letterbox { get; set; }
     public List<Detection> Detections { get; } = [];
+    /// <summary>The status line for displays, when it is not drawn on <see cref="Frame"/>.</summary>
+    public string? Status { get; set; }
     public FrameBufferPool? Pool { get; set; }
 
     public void ReleaseBuffer()

@@ -1,3 +1,6 @@
+using Tood.Realtime.Video;
+using Tood.Realtime.Video.Ffmpeg;
+
 namespace Tood.Realtime.Pipeline;
 
 /// <summary>What a <see cref="VideoPipeline"/> reads, where it writes, and how it batches.</summary>
@@ -6,8 +9,14 @@ public sealed record VideoPipelineOptions
     /// <summary>Video file or stream URL; ignored when <see cref="CameraIndex"/> is set or a source is passed in.</summary>
     public string? Source { get; init; }
     public int? CameraIndex { get; init; }
-    /// <summary>Annotated .mp4 (mp4v) at the source size; null = none.</summary>
+    /// <summary>How the source is opened: --realtime, --reconnect, camera mode (used when the pipeline opens it).</summary>
+    public SourceOptions Input { get; init; } = new();
+    /// <summary>Annotated .mp4 at the source size; null = none.</summary>
     public string? OutputVideo { get; init; }
+    /// <summary>Codec of <see cref="OutputVideo"/>: H.264 through ffmpeg by default, mp4v through OpenCV without ffmpeg.</summary>
+    public VideoCodec Codec { get; init; } = VideoCodec.Auto;
+    /// <summary>The ffmpeg tool for network sources and H.264/HEVC output; null = not installed (OpenCV fallbacks, logged).</summary>
+    public FfmpegTool? Ffmpeg { get; init; } = FfmpegTool.Find();
     public bool Show { get; init; }
     public string? JsonlPath { get; init; }
     public string? CsvPath { get; init; }
@@ -17,12 +26,14 @@ public sealed record VideoPipelineOptions
     public int VidStride { get; init; } = 1;
     /// <summary>Box line width in pixels; 0 = automatic.</summary>
     public int LineWidth { get; init; }
-    /// <summary>Live mode (drop stale frames, never block capture). Null = from the source (camera/URL live, file not).</summary>
+    /// <summary>Live mode: capture never waits, and a run takes the newest frame when it starts (older ones are dropped
+    /// and counted). Null = from the source (camera, URL and --realtime are live, a file is not).</summary>
     public bool? Live { get; init; }
     /// <summary>Bounded channel capacity between stages in file mode (live mode uses 1).</summary>
     public int QueueCapacity { get; init; } = 4;
-    /// <summary>Draw the FPS/latency status line on frames.</summary>
-    public bool DrawStatus { get; init; } = true;
+    /// <summary>Draw the FPS/latency status line on the frames every sink gets (saved video included). Off: only the
+    /// <see cref="Show"/> window draws it, on its own copy.</summary>
+    public bool DrawStatus { get; init; }
     public IProgress<PipelineProgress>? Progress { get; init; }
     public Action<string>? Log { get; init; }
 
@@ -32,6 +43,7 @@ public sealed record VideoPipelineOptions
         if (VidStride <= 0) throw new ArgumentOutOfRangeException(nameof(VidStride), "--vid-stride must be ≥ 1");
         if (LineWidth < 0) throw new ArgumentOutOfRangeException(nameof(LineWidth), "--line-width must be ≥ 0");
         if (QueueCapacity <= 0) throw new ArgumentOutOfRangeException(nameof(QueueCapacity), "queue capacity must be ≥ 1");
+        Input.Validate();
     }
 }
 

@@ -4,12 +4,13 @@ using Tood.Realtime.Inference;
 namespace Tood.Realtime.Postprocess;
 
 /// <summary>
-/// Turns one image's raw model outputs (boxes [A,4] in letterboxed input pixels, scores [A,K]) into
-/// detections in source pixels (spec §6). Choice for the P14 variants (documented): mmdet's order —
-/// per level, keep (location, class) pairs with score &gt; threshold, then the top-k pairs by score;
-/// clip to the resized, unpadded image like the official code; drop boxes with w ≤ 0 or h ≤ 0
-/// (mmdet 3.x, this also removes boxes lying entirely in the letterbox padding); class-aware NMS;
-/// keep max-det; undo the letterbox and clip to the source image.
+/// Turns one image's raw model outputs (boxes [A,4] in input pixels, scores [A,K]) into detections in source
+/// pixels — the one decoder of training validation, <c>tood-train eval</c>, <c>tood-live</c> and the samples
+/// (spec §6, mmdet port, P14): per level, keep (location, class) pairs with score &gt; threshold, then the top-k
+/// pairs by score; with <see cref="DecodeOptions.ClipToImage"/> clip to the resized, unpadded image (deployment)
+/// or not at all (mmdet evaluation); rescale to source pixels (÷ per-axis scale factor; clipped to the source
+/// when clipping); drop boxes with w ≤ 0 or h ≤ 0 (mmdet 3.x min_bbox_size=0; with clipping this also removes
+/// boxes lying entirely in the letterbox padding); class-aware NMS on the rescaled boxes; keep max-det.
 /// Not thread-safe: holds reusable scratch buffers (one decoder per pipeline stage / caller).
 /// </summary>
 public sealed class DetectionDecoder
@@ -41,6 +42,7 @@ public sealed class DetectionDecoder
             foreach (var c in cls) if ((uint)c < (uint)numClasses) allowed[c] = true;
         }
 
+        bool clip = options.ClipToImage;
         float clipW = letterbox.ResizedWidth, clipH = letterbox.ResizedHeight;
         int nCand = 0, start = 0;
         foreach (int levelSize in levelSizes)
@@ -50,9 +52,10 @@ public sealed class DetectionDecoder
             {
                 int pair = _heapIdx[h];
                 int a = start + pair / numClasses;
-                // spec §6 step 3: clip to the resized unpadded image.
-                float x1 = Math.Clamp(boxes[4 * a], 0, clipW), y1 = Math.Clamp(boxes[4 * a + 1], 0, clipH);
-                float x2 = Math.Clamp(boxes[4 * a + 2], 0, clipW), y2 = Math.Clamp(boxes[4 * a + 3], 0, clipH);
+                float x1 = boxes[4 * a], y1 = boxes[4 * a + 1], x2 = boxes[4 * a + 2], y2 = boxes[4 * a + 3];
+                if (clip) // spec §6 step 3: clip to the resized unpadded image.
+                    (x1, y1, x2, y2) = (Math.Clamp(x1, 0, clipW), Math.Clamp(y1, 0, clipH), Math.Clamp(x2, 0, clipW), Math.Clamp(y2, 0, clipH));
+                (x1, y1, x2, y2) = letterbox.ToSource(x1, y1, x2, y2, srcWidth, srcHeight, clip);
                 if (!(x2 - x1 > 0) || !(y2 - y1 > 0)) continue;
                 _candBoxes[4 * nCand] = x1; _candBoxes[4 * nCand + 1] = y1; _candBoxes[4 * nCand + 2] = x2; _candBoxes[4 * nCand + 3] = y2;
                 _candScores[nCand] = _heapScore[h];
@@ -66,9 +69,9 @@ public sealed class DetectionDecoder
         for (int i = 0; i < kept; i++)
         {
             int c = _keep[i];
-            var (x1, y1, x2, y2) = letterbox.ToSource(_candBoxes[4 * c], _candBoxes[4 * c + 1], _candBoxes[4 * c + 2], _candBoxes[4 * c + 3], srcWidth, srcHeight);
             int k = _candClasses[c];
-            output.Add(new Detection(x1, y1, x2, y2, _candScores[c], k, k < classNames.Count ? classNames[k] : k.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            output.Add(new Detection(_candBoxes[4 * c], _candBoxes[4 * c + 1], _candBoxes[4 * c + 2], _candBoxes[4 * c + 3], _candScores[c], k,
+                k < classNames.Count ? classNames[k] : k.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
         return kept;
     }

@@ -7,6 +7,7 @@ namespace Tood.Realtime.Rendering;
 /// <summary>
 /// Draws detections (box, "class score" label on a filled tab) and a status line (FPS, latency) onto a
 /// BGR frame in place. Line width 0 = automatic, scaled with the image like common detector CLIs.
+/// The status line is drawn separately by displays (<see cref="DrawStatus"/>) so saved frames need not carry it.
 /// </summary>
 public sealed class OverlayRenderer(int lineWidth = 0)
 {
@@ -28,8 +29,7 @@ public sealed class OverlayRenderer(int lineWidth = 0)
     public void Draw(Mat image, IReadOnlyList<Detection> detections, string? status)
     {
         int lw = LineWidthFor(image);
-        double fontScale = Math.Max(lw / 3.0, 0.4);
-        int thickness = Math.Max(lw - 1, 1);
+        var (fontScale, thickness) = Font(lw);
         foreach (var d in detections)
         {
             var color = ColorOf(d.ClassId);
@@ -46,13 +46,20 @@ public sealed class OverlayRenderer(int lineWidth = 0)
                 fontScale, TextColorOn(color), thickness, LineTypes.AntiAlias);
             _ = baseline;
         }
-        if (!string.IsNullOrEmpty(status))
-        {
-            var size = Cv2.GetTextSize(status, HersheyFonts.HersheySimplex, fontScale, thickness, out _);
-            Cv2.Rectangle(image, new Point(0, 0), new Point(size.Width + 8, size.Height + 10), Scalar.Black, -1);
-            Cv2.PutText(image, status, new Point(4, size.Height + 5), HersheyFonts.HersheySimplex, fontScale, Scalar.White, thickness, LineTypes.AntiAlias);
-        }
+        if (!string.IsNullOrEmpty(status)) DrawStatus(image, status);
     }
+
+    /// <summary>The status line: white text on a black band at the top-left corner.</summary>
+    public void DrawStatus(Mat image, string status)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var (fontScale, thickness) = Font(LineWidthFor(image));
+        var size = Cv2.GetTextSize(status, HersheyFonts.HersheySimplex, fontScale, thickness, out _);
+        Cv2.Rectangle(image, new Point(0, 0), new Point(size.Width + 8, size.Height + 10), Scalar.Black, -1);
+        Cv2.PutText(image, status, new Point(4, size.Height + 5), HersheyFonts.HersheySimplex, fontScale, Scalar.White, thickness, LineTypes.AntiAlias);
+    }
+
+    private static (double FontScale, int Thickness) Font(int lineWidth) => (Math.Max(lineWidth / 3.0, 0.4), Math.Max(lineWidth - 1, 1));
 
     private static Scalar TextColorOn(Scalar bg) => 0.114 * bg.Val0 + 0.587 * bg.Val1 + 0.299 * bg.Val2 > 150 ? Scalar.Black : Scalar.White;
 }

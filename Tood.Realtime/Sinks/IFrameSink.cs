@@ -3,8 +3,12 @@ using Tood.Realtime.Postprocess;
 
 namespace Tood.Realtime.Sinks;
 
-/// <summary>A processed frame: the source image with the overlay drawn, its detections and timing.</summary>
-public readonly record struct ProcessedFrame(long Index, double TimeSeconds, Mat Image, IReadOnlyList<Detection> Detections);
+/// <summary>
+/// A processed frame: the source image with the detections drawn, its detections and timing. <paramref name="Status"/>
+/// is the FPS/latency line when it is NOT drawn on <paramref name="Image"/>: displays draw it on their own copy,
+/// files leave it out (VideoPipelineOptions.DrawStatus burns it into every output instead).
+/// </summary>
+public readonly record struct ProcessedFrame(long Index, double TimeSeconds, Mat Image, IReadOnlyList<Detection> Detections, string? Status = null);
 
 /// <summary>
 /// Receives processed frames in order from the pipeline's last stage. <see cref="Complete"/> finalises

@@ -2,7 +2,11 @@ using OpenCvSharp;
 
 namespace Tood.Realtime.Video;
 
-/// <summary>A stream of BGR frames. Read blocks until the next frame (the pipeline calls it from its capture thread).</summary>
+/// <summary>
+/// A stream of BGR frames. Read blocks until the next frame (the pipeline calls it from its capture thread).
+/// A source that cannot deliver a frame it should have (a file that stops decoding before its frame count, a
+/// stream that fails) throws <see cref="VideoSourceException"/> rather than returning null.
+/// </summary>
 public interface IFrameSource : IDisposable
 {
     /// <summary>For messages: the file, URL or "camera N".</summary>
@@ -19,4 +23,13 @@ public interface IFrameSource : IDisposable
     Mat? Read();
     /// <summary>Skips one frame without decoding it when possible (--vid-stride); false at the end.</summary>
     bool Skip();
+    /// <summary>What decodes it, for the log line that states the video I/O choice (e.g. "OpenCV FFMPEG", "ffmpeg 5.1.9").</summary>
+    string Backend => "";
+    /// <summary>Times a lost stream was reopened (<see cref="SourceOptions.Reconnect"/>).</summary>
+    int Reconnects => 0;
+    /// <summary>
+    /// Called from another thread when the pipeline stops: a source that can block indefinitely (a silent network
+    /// stream) makes a pending <see cref="Read"/> return null at once. Later reads may return null.
+    /// </summary>
+    void Interrupt() { }
 }

@@ -1,4 +1,5 @@
 using OpenCvSharp;
+using Tood.Realtime.Rendering;
 using Tood.Realtime.Sinks;
 
 namespace Tood.Realtime.Video;
@@ -7,6 +8,7 @@ namespace Tood.Realtime.Video;
 /// Shows frames in a HighGUI window. All window calls (NamedWindow/ImShow/WaitKey/DestroyWindow) run on one
 /// dedicated UI thread, as GUI toolkits require; the pipeline only copies the newest frame into a
 /// reused Mat (the window shows the latest frame, never blocks the pipeline). 'q' or Esc requests stop.
+/// A frame's status line (<see cref="ProcessedFrame.Status"/>) is drawn on that copy, so the window always shows it.
 /// </summary>
 public sealed class WindowSink : IFrameSink
 {
@@ -15,14 +17,16 @@ public sealed class WindowSink : IFrameSink
     private readonly object _gate = new();
     private readonly Mat _pending = new();
     private readonly Action? _onQuit;
+    private readonly OverlayRenderer _statusRenderer;
     private bool _hasPending, _stop;
     private Exception? _error;
     private readonly ManualResetEventSlim _started = new();
     public long FramesShown { get; private set; }
 
-    public WindowSink(string title, Action? onQuit)
+    public WindowSink(string title, Action? onQuit, OverlayRenderer? statusRenderer = null)
     {
         _title = title; _onQuit = onQuit;
+        _statusRenderer = statusRenderer ?? new OverlayRenderer();
         _thread = new Thread(UiLoop) { IsBackground = true, Name = "tood-window" };
         _thread.Start();
         _started.Wait();
@@ -67,10 +71,17 @@ public sealed class WindowSink : IFrameSink
         if (_error is { } e) throw new InvalidOperationException($"--show: window failed: {e.Message}", e);
         lock (_gate)
         {
-            frame.Image.CopyTo(_pending);
+            Compose(frame, _pending, _statusRenderer);
             _hasPending = true;
             Monitor.Pulse(_gate);
         }
+    }
+
+    /// <summary>What the window shows for <paramref name="frame"/>: a copy of its image with its status line.</summary>
+    internal static void Compose(in ProcessedFrame frame, Mat shown, OverlayRenderer statusRenderer)
+    {
+        frame.Image.CopyTo(shown);
+        if (frame.Status is { } status) statusRenderer.DrawStatus(shown, status);
     }
 
     /// <summary>Waits until the last written frame has been shown, then closes the window.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tood.CommandLine;
 using Tood.Live.Cli;
 using Tood.Tests.Realtime.Fixtures;
 using Xunit;
@@ -15,8 +16,7 @@ public class LiveBenchTests(RealtimeFixture fx)
         var json = fx.PathFor("bench.json");
         var o = new StringWriter();
         var e = new StringWriter();
-        int code = await LiveCommand.RunAsync(["bench", "--model", fx.TinyModel, "--source", fx.Video, "--frames", "8", "--batch", "2", "--json", json],
-            o, e, interactiveStderr: false, CancellationToken.None);
+        int code = await LiveCli.RunAsync(["bench", "--model", fx.TinyModel, "--source", fx.Video, "--frames", "8", "--batch", "2", "--json", json], new CliConsole(o, e, false), CancellationToken.None);
         Assert.True(code == 0, e.ToString());
         Assert.Contains("pipeline / raw", o.ToString());
         Assert.Contains("baseline 'ORT defaults'", o.ToString());
@@ -66,6 +66,18 @@ public class LiveBenchTests(RealtimeFixture fx)
         }
         Assert.True(r.GetProperty("naive_stage_ms").GetProperty("infer").GetDouble() <= r.GetProperty("naive").GetProperty("ms_per_frame").GetDouble());
 
+        // The CPU bound, recomputed from the modes' own CPU seconds (the naive loop's include its finished ffmpeg encoder).
+        var bound = r.GetProperty("cpu_bound");
+        double PerFrame(string mode) => 1000 * r.GetProperty(mode).GetProperty("cpu_seconds").GetDouble() / 8;
+        double inference = PerFrame("raw"), other = Math.Max(0, PerFrame("naive") - inference);
+        Assert.Equal(inference, bound.GetProperty("inference_cpu_ms_per_frame").GetDouble(), 1e-9);
+        Assert.Equal(other, bound.GetProperty("other_cpu_ms_per_frame").GetDouble(), 1e-9);
+        double boundFps = Environment.ProcessorCount * 1000 / (inference + other);
+        Assert.Equal(boundFps, bound.GetProperty("fps").GetDouble(), 1e-9 * boundFps);
+        Assert.Equal(pipe / boundFps, bound.GetProperty("pipeline_over_bound").GetDouble(), 1e-9);
+        Assert.Equal((inference + other) / PerFrame("pipeline"), bound.GetProperty("cpu_efficiency").GetDouble(), 1e-9);
+        Assert.Contains("CPU bound: ", o.ToString());
+
         // OpenCV DNN: either a measurement or the exact reason (never both, never neither).
         var dnn = r.GetProperty("opencv_dnn");
         bool hasResult = dnn.GetProperty("result").ValueKind == JsonValueKind.Object;
@@ -77,11 +89,11 @@ public class LiveBenchTests(RealtimeFixture fx)
     public async Task Bench_usage_errors_exit_2_with_one_line()
     {
         var e = new StringWriter();
-        int code = await LiveCommand.RunAsync(["bench", "--model", fx.TinyModel, "--source", fx.Video, "--frames", "0"], new StringWriter(), e, false, CancellationToken.None);
+        int code = await LiveCli.RunAsync(["bench", "--model", fx.TinyModel, "--source", fx.Video, "--frames", "0"], new CliConsole(new StringWriter(), e, false), CancellationToken.None);
         Assert.Equal(2, code);
         Assert.Equal("tood-live bench: error: --frames must be ≥ 1, got 0 (see tood-live bench --help)", e.ToString().Trim());
         e = new StringWriter();
-        code = await LiveCommand.RunAsync(["bench", "--model", fx.TinyModel, "--source", fx.Video, "--cpu-spin", "maybe"], new StringWriter(), e, false, CancellationToken.None);
+        code = await LiveCli.RunAsync(["bench", "--model", fx.TinyModel, "--source", fx.Video, "--cpu-spin", "maybe"], new CliConsole(new StringWriter(), e, false), CancellationToken.None);
         Assert.Equal(2, code);
         Assert.Equal("tood-live bench: error: --cpu-spin must be on|off, got 'maybe' (see tood-live bench --help)", e.ToString().Trim());
     }

@@ -15,7 +15,7 @@ public class NativePackageSelectionTests
 {
     private static readonly Lazy<Task<MsBuildEvaluation.Result>> Evaluation = new(() => MsBuildEvaluation.RunAsync(
         "Tood.Tests/Build/PackageSelection.proj", "Collect", ["ToodResult"],
-        ["OnnxRuntimeVersion", "OnnxRuntimeDirectMLVersion", "OnnxRuntimeGpuVersion", "OpenCvSharpVersion", "TorchSharpVersion"]));
+        ["OnnxRuntimeVersion", "OnnxRuntimeDirectMLVersion", "OnnxRuntimeManagedMinVersion", "OnnxRuntimeGpuVersion", "OpenCvSharpVersion", "TorchSharpVersion"]));
 
     private const string Dml = "Microsoft.ML.OnnxRuntime.DirectML@OnnxRuntimeDirectMLVersion";
     private const string OrtCpu = "Microsoft.ML.OnnxRuntime@OnnxRuntimeVersion";
@@ -36,7 +36,7 @@ public class NativePackageSelectionTests
     [InlineData("runtime:Cpu", OrtCpu + " " + CvLinux)]
     [InlineData("runtime:DirectML", Dml + " " + CvWin)]
     [InlineData("runtime:Cuda", OrtCuda + " " + CvWin + " " + CvLinux)]
-    [InlineData("library:win-x64", "Microsoft.ML.OnnxRuntime.Managed@OnnxRuntimeVersion OpenCvSharp4@OpenCvSharpVersion")]
+    [InlineData("library:win-x64", "Microsoft.ML.OnnxRuntime.Managed@OnnxRuntimeManagedMinVersion OpenCvSharp4@OpenCvSharpVersion YamlDotNet")]
     public async Task Package_set_per_project_and_target_rid(string evaluationCase, string expected)
     {
         var r = await Evaluation.Value;
@@ -49,6 +49,25 @@ public class NativePackageSelectionTests
             Assert.False(string.IsNullOrEmpty(r.Properties[w[1]]), $"property {w[1]} is empty");
             Assert.Equal(r.Properties[w[1]], actual.Single(a => a["Identity"] == w[0])["Version"]);
         }
+    }
+
+    /// <summary>
+    /// One ONNX Runtime pair per platform (docs/onnxruntime-versions.md): the library asks for the managed API of
+    /// the DirectML build (">= 1.23.0" in its package), so on Windows NuGet picks Managed 1.23.0 next to the
+    /// DirectML 1.23.0 natives and on Linux the CPU package's own 1.31.1; the API allowlist was verified against
+    /// that same version.
+    /// </summary>
+    [Fact]
+    public async Task Library_managed_api_floor_is_the_directml_version_the_allowlist_was_verified_against()
+    {
+        var r = await Evaluation.Value;
+        Assert.Equal("1.23.0", r.Properties["OnnxRuntimeDirectMLVersion"]);
+        Assert.Equal(r.Properties["OnnxRuntimeDirectMLVersion"], r.Properties["OnnxRuntimeManagedMinVersion"]);
+        Assert.Equal(r.Properties["OnnxRuntimeDirectMLVersion"], OnnxRuntimeApiTests.Allowlist().Version);
+        // This process (Linux, CPU natives) loaded the managed assembly of its native library's release.
+        var runtime = Tood.Realtime.Devices.OnnxRuntimeInfo.Current();
+        Assert.Equal(r.Properties["OnnxRuntimeVersion"], runtime.NativeVersion);
+        Assert.Equal(runtime.NativeVersion, runtime.ManagedVersion);
     }
 
     [Fact]

@@ -21,23 +21,25 @@ public class CocoDetectionDatasetTests
                 Ann(2, 10, 3, 90, -5, 30, 20),         // clipped to [90,0,100,15]
                 Ann(3, 10, 3, 0, 0, 50, 50, crowd: 1), // crowd → ignore list
                 Ann(4, 10, 7, 30, 30, 0, 10),          // zero width → dropped
-                Ann(5, 10, 7, 99.5, 10, 10, 10),       // 0.5 px wide after clipping → dropped
+                Ann(5, 10, 7, 99.5, 10, 10, 10),       // 10 px annotated, 0.5 px inside the image → kept, like mmdet
+                Ann(6, 10, 3, 20, 20, 0.8, 10),        // annotated 0.8 px wide → dropped (original scale, mmdet w < 1)
+                Ann(7, 10, 3, 100, 20, 5, 5),          // entirely right of the 100 px image: no area inside → dropped
             ],
         };
         var warnings = new List<string>();
         var ds = CocoDetectionDataset.Load(Save(d, coco), d["img"], warn: warnings.Add);
 
         Assert.Equal([3, 7], ds.Categories.CategoryIds);
-        Assert.Equal(2, ds.DroppedBoxes);
+        Assert.Equal(3, ds.DroppedBoxes);
         Assert.Equal(1, ds.CrowdCount);
         Assert.Single(warnings);
-        Assert.Contains("dropped 2 box", warnings[0]);
+        Assert.Contains("dropped 3 box(es) under 1 px wide or high, or outside their image", warnings[0]);
         var im = ds.Images[0];
-        Assert.Equal([1, 0], im.Labels);
-        Assert.Equal([10f, 5f, 30f, 15f, 90f, 0f, 100f, 15f], im.Boxes);
+        Assert.Equal([1, 0, 1], im.Labels);
+        Assert.Equal([10f, 5f, 30f, 15f, 90f, 0f, 100f, 15f, 99.5f, 10f, 100f, 20f], im.Boxes);
         Assert.Equal([0f, 0f, 50f, 50f], im.CrowdBoxes);
         Assert.Equal(0, ds.Images[1].Count); // image without annotations is kept
-        Assert.Equal(5, ds.Coco.Annotations.Count); // evaluation still sees the raw file
+        Assert.Equal(7, ds.Coco.Annotations.Count); // evaluation still sees the raw file
     }
 
     [Fact]

@@ -58,7 +58,8 @@ public class DataLoaderTests : IDisposable
                     Assert.Equal(b.GtLabels[k].shape[0], boxes.shape[0]);
                     if (boxes.shape[0] == 0) continue;
                     Assert.True(boxes.min().item<float>() >= 0 && boxes.max().item<float>() <= 64);
-                    Assert.True((boxes[.., 2] - boxes[.., 0]).min().item<float>() >= 1);
+                    Assert.True((boxes[.., 2] - boxes[.., 0]).min().item<float>() > 0);
+                    Assert.True((boxes[.., 3] - boxes[.., 1]).min().item<float>() > 0);
                 }
         }
         finally { batches.ForEach(b => b.Dispose()); }

@@ -1,80 +1,81 @@
 using System.IO.Compression;
-using System.Text;
+using Tood.Train.Pretrained.TorchSave;
 
 namespace Tood.Tests.Pretrained;
 
 /// <summary>
-/// Writes the byte layout <c>torch.save</c> produces for a state dict, written by hand from the pickle
-/// protocol-2 opcodes, because PyBridge's own writer emits plain dicts: a real state dict is a
-/// <c>collections.OrderedDict</c> built by REDUCE + SETITEMS and then BUILD with
-/// <c>{'_metadata': OrderedDict()}</c>; tensors are <c>torch._utils._rebuild_tensor_v2</c> over a
-/// persistent-id storage in <c>archive/data/N</c>. Optionally nested as mmcv does:
-/// <c>{'meta': {'CLASSES': (...)}, 'state_dict': OrderedDict(...)}</c>.
+/// Writes files in the byte layouts of <c>torch.save</c>, following torch/serialization.py (read, not run):
+/// <list type="bullet">
+/// <item>zip (<c>_save</c>): <c>archive/data.pkl</c> with persistent ids <c>('storage', torch.FloatStorage, key, 'cpu', numel)</c>,
+/// keys "0", "1", … in first-use order, one stored record <c>archive/data/KEY</c> per storage, <c>archive/byteorder</c>,
+/// <c>archive/version</c>;</item>
+/// <item>legacy (<c>_legacy_save</c>): pickles of the magic number 0x1950a86a20f9469cfc6c, the protocol version
+/// 1001 and sys_info, the object with 6-tuple persistent ids (view_metadata None, keys are decimal storage
+/// addresses), the key list sorted as Python sorts strings, then per key an int64 element count and the bytes.</item>
+/// </list>
+/// Values are built from <see cref="FixtureDict"/>, <see cref="FixtureTensor"/>, strings, ints, tuples (object?[]).
+/// Tensors sharing a <see cref="FixtureStorage"/> share one storage in the file, as in PyTorch.
 /// </summary>
 internal static class TorchSaveFixture
 {
-    public static void Write(string path, IReadOnlyList<(string Key, float[] Data, long[] Shape)> tensors, IReadOnlyList<string>? nestWithClasses)
+    public static void Write(string path, object root, TorchSaveLayout layout)
     {
-        var p = new MemoryStream();
-        p.Write([0x80, 0x02]);                                   // PROTO 2
-        if (nestWithClasses is not null)
+        if (layout == TorchSaveLayout.Zip) WriteZip(path, root);
+        else WriteLegacy(path, root);
+    }
+
+    /// <summary>A float32 state dict (OrderedDict), optionally nested as mmcv does:
+    /// <c>{'meta': {'CLASSES': (...)}, 'state_dict': OrderedDict(...)}</c>.</summary>
+    public static void Write(string path, IReadOnlyList<(string Key, float[] Data, long[] Shape)> tensors, IReadOnlyList<string>? nestWithClasses,
+        TorchSaveLayout layout = TorchSaveLayout.Zip)
+    {
+        var sd = new FixtureDict(true, [.. tensors.Select(t => ((object)t.Key, (object?)FixtureTensor.Contiguous(FixtureStorage.Float(t.Data), t.Shape)))]);
+        object root = nestWithClasses is null ? sd
+            : new FixtureDict(false, ("meta", new FixtureDict(false, ("CLASSES", nestWithClasses.Cast<object?>().ToArray()))), ("state_dict", sd));
+        Write(path, root, layout);
+    }
+
+    private static void WriteZip(string path, object root)
+    {
+        var keys = new Dictionary<FixtureStorage, string>(ReferenceEqualityComparer.Instance);
+        var pkl = new MemoryStream();
+        new FixturePickler(pkl, st =>
         {
-            p.WriteByte((byte)'}');                              // EMPTY_DICT (top level)
-            p.WriteByte((byte)'(');                              // MARK
-            Str(p, "meta");
-            p.WriteByte((byte)'}');
-            Str(p, "CLASSES");
-            p.WriteByte((byte)'(');
-            foreach (var c in nestWithClasses) Str(p, c);
-            p.WriteByte((byte)'t');                              // TUPLE
-            p.WriteByte((byte)'s');                              // SETITEM
-            Str(p, "state_dict");
-        }
-        EmptyOrderedDict(p);
-        p.WriteByte((byte)'(');                                  // MARK for SETITEMS
-        for (int n = 0; n < tensors.Count; n++)
-        {
-            var (key, _, shape) = tensors[n];
-            Str(p, key);
-            Global(p, "torch._utils", "_rebuild_tensor_v2");
-            p.WriteByte((byte)'(');                              // MARK args
-            p.WriteByte((byte)'(');                              // MARK persistent id
-            Str(p, "storage");
-            Global(p, "torch", "FloatStorage");
-            Str(p, n.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            Str(p, "cpu");
-            Int(p, tensors[n].Data.Length);
-            p.WriteByte((byte)'t');
-            p.WriteByte((byte)'Q');                              // BINPERSID
-            Int(p, 0);                                           // storage offset
-            Tuple(p, shape);
-            var stride = new long[shape.Length];
-            for (int i = shape.Length - 1, s = 1; i >= 0; s *= (int)shape[i], i--) stride[i] = s;
-            Tuple(p, stride);
-            p.WriteByte(0x89);                                   // NEWFALSE (requires_grad)
-            EmptyOrderedDict(p);                                 // backward hooks
-            p.WriteByte((byte)'t');
-            p.WriteByte((byte)'R');                              // REDUCE → tensor
-        }
-        p.WriteByte((byte)'u');                                  // SETITEMS
-        p.WriteByte((byte)'}');                                  // state for BUILD: {'_metadata': OrderedDict()}
-        Str(p, "_metadata");
-        EmptyOrderedDict(p);
-        p.WriteByte((byte)'s');
-        p.WriteByte((byte)'b');                                  // BUILD
-        if (nestWithClasses is not null) p.WriteByte((byte)'u'); // SETITEMS of the top-level dict
-        p.WriteByte((byte)'.');                                  // STOP
+            if (!keys.TryGetValue(st, out var key)) keys[st] = key = keys.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return ["storage", new StorageClass(st.TypeName), key, "cpu", st.Numel];
+        }).Dump(root);
 
         using var fs = File.Create(path);
         using var zip = new ZipArchive(fs, ZipArchiveMode.Create);
-        Entry(zip, "archive/data.pkl", p.ToArray());
-        for (int n = 0; n < tensors.Count; n++)
-        {
-            var bytes = new byte[tensors[n].Data.Length * 4];
-            Buffer.BlockCopy(tensors[n].Data, 0, bytes, 0, bytes.Length);
-            Entry(zip, $"archive/data/{n}", bytes);
-        }
+        Entry(zip, "archive/data.pkl", pkl.ToArray());
+        Entry(zip, "archive/byteorder", "little"u8.ToArray());
+        foreach (var (st, key) in keys.OrderBy(kv => kv.Value, StringComparer.Ordinal)) Entry(zip, $"archive/data/{key}", st.Bytes);
         Entry(zip, "archive/version", "3\n"u8.ToArray());
+    }
+
+    private static void WriteLegacy(string path, object root)
+    {
+        // Keys are str(storage._cdata): addresses whose string order differs from the order of first use.
+        var keys = new Dictionary<FixtureStorage, string>(ReferenceEqualityComparer.Instance);
+        using var fs = File.Create(path);
+        var magic = TorchSaveArchive.MagicNumber.ToByteArray(isUnsigned: false, isBigEndian: false);
+        fs.Write([0x80, 0x02, 0x8a, (byte)magic.Length, .. magic, (byte)'.']);
+        new FixturePickler(fs, _ => throw new InvalidOperationException()).Dump(TorchSaveArchive.ProtocolVersion);
+        new FixturePickler(fs, _ => throw new InvalidOperationException()).Dump(new FixtureDict(false,
+            ("protocol_version", TorchSaveArchive.ProtocolVersion), ("little_endian", true),
+            ("type_sizes", new FixtureDict(false, ("short", 2), ("int", 4), ("long", 8)))));
+        new FixturePickler(fs, st =>
+        {
+            if (!keys.TryGetValue(st, out var key)) keys[st] = key = (940_000_000L / (keys.Count + 1)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return ["storage", new StorageClass(st.TypeName), key, "cpu", st.Numel, null];
+        }).Dump(root);
+        var sorted = keys.OrderBy(kv => kv.Value, StringComparer.Ordinal).ToList();
+        new FixturePickler(fs, _ => throw new InvalidOperationException()).Dump(sorted.Select(kv => (object?)kv.Value).ToList());
+        foreach (var (st, _) in sorted)
+        {
+            fs.Write(BitConverter.GetBytes(st.Numel));
+            fs.Write(st.Bytes);
+        }
     }
 
     private static void Entry(ZipArchive zip, string name, byte[] bytes)
@@ -82,38 +83,7 @@ internal static class TorchSaveFixture
         using var s = zip.CreateEntry(name, CompressionLevel.NoCompression).Open();
         s.Write(bytes);
     }
-
-    private static void EmptyOrderedDict(Stream p)
-    {
-        Global(p, "collections", "OrderedDict");
-        p.WriteByte((byte)')');                                  // EMPTY_TUPLE
-        p.WriteByte((byte)'R');                                  // REDUCE
-    }
-
-    private static void Global(Stream p, string module, string name)
-    {
-        p.WriteByte((byte)'c');
-        p.Write(Encoding.ASCII.GetBytes($"{module}\n{name}\n"));
-    }
-
-    private static void Str(Stream p, string s)
-    {
-        var b = Encoding.UTF8.GetBytes(s);
-        p.WriteByte((byte)'X');                                  // BINUNICODE
-        p.Write(BitConverter.GetBytes(b.Length));
-        p.Write(b);
-    }
-
-    private static void Int(Stream p, long v)
-    {
-        p.WriteByte((byte)'J');                                  // BININT (4 bytes LE)
-        p.Write(BitConverter.GetBytes(checked((int)v)));
-    }
-
-    private static void Tuple(Stream p, long[] items)
-    {
-        p.WriteByte((byte)'(');
-        foreach (var i in items) Int(p, i);
-        p.WriteByte((byte)'t');
-    }
 }
+
+/// <summary>A <c>torch.XxxStorage</c> class reference inside a persistent id (pickled as GLOBAL torch XxxStorage).</summary>
+internal sealed record StorageClass(string Name);

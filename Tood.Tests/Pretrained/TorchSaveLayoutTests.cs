@@ -1,6 +1,7 @@
 using Tood.Train.Cli;
 using Tood.Train.Model;
 using Tood.Train.Pretrained;
+using Tood.Train.Pretrained.TorchSave;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
@@ -8,7 +9,7 @@ using static TorchSharp.torch;
 namespace Tood.Tests.Pretrained;
 
 /// <summary>
-/// Files in the exact byte layout of <c>torch.save</c> (OrderedDict + BUILD with _metadata, see
+/// Files in the exact byte layouts of <c>torch.save</c>, zip and legacy (OrderedDict + BUILD with _metadata, see
 /// <see cref="TorchSaveFixture"/>), without num_batches_tracked (as in torchvision's V1 weights):
 /// the reader must cope with what real checkpoints contain, not only with PyBridge's own output.
 /// </summary>
@@ -18,8 +19,10 @@ public class TorchSaveLayoutTests
         [.. m.state_dict().Where(kv => kv.Value.is_floating_point())
             .Select(kv => (prefix + kv.Key, kv.Value.contiguous().data<float>().ToArray(), kv.Value.shape))];
 
-    [Fact]
-    public async Task Mmcv_checkpoint_with_ordered_dict_and_meta_imports_exactly()
+    [Theory]
+    [InlineData(TorchSaveLayout.Zip)]
+    [InlineData(TorchSaveLayout.Legacy)]  // MMDetection 2.x publish_model.py under torch 1.6–1.9
+    public async Task Mmcv_checkpoint_with_ordered_dict_and_meta_imports_exactly(TorchSaveLayout layout)
     {
         using var dir = new TempDir();
         using var original = ToodDetector.Create("tiny", 4);
@@ -27,7 +30,7 @@ public class TorchSaveLayoutTests
         original.eval();
         var pth = dir.File("mmcv.pth");
         string[] classes = ["cat", "dog", "car", "tree"];
-        TorchSaveFixture.Write(pth, FloatTensors(original), classes);
+        TorchSaveFixture.Write(pth, FloatTensors(original), classes, layout);
 
         Assert.Equal(0, await new ImportMmdetCommand().RunAsync(["--checkpoint", pth, "--output", dir.File("m.ckpt"), "--preset", "tiny", "--input-size", "640x480"], CancellationToken.None));
         using var loaded = Checkpoint.Load(dir.File("m.ckpt"));
@@ -35,6 +38,7 @@ public class TorchSaveLayoutTests
         Assert.Equal([1, 2, 3, 4], loaded.Meta.CategoryIds);
         Assert.Equal((640, 480), (loaded.Meta.InputWidth, loaded.Meta.InputHeight));
         Assert.Equal("state_dict", loaded.Meta.Extra["source_layout"]);
+        Assert.Equal(layout == TorchSaveLayout.Zip ? "PyTorch" : "PyTorchLegacy", loaded.Meta.Extra["source_format"]);
 
         using var image = PretrainedFixtures.Image(64, 96, seed: 2);
         using var noGrad = torch.no_grad();

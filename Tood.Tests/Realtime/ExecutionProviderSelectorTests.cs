@@ -48,12 +48,19 @@ public class ExecutionProviderSelectorTests
     }
 
     [Theory]
-    [InlineData("auto", DeviceKind.Auto, 0)]
-    [InlineData("CPU", DeviceKind.Cpu, 0)]
-    [InlineData("dml", DeviceKind.DirectML, 0)]
-    [InlineData("dml:2", DeviceKind.DirectML, 2)]
-    [InlineData("cuda:1", DeviceKind.Cuda, 1)]
-    public void Device_spec_parses(string text, DeviceKind kind, int id) => Assert.Equal(new DeviceSpec(kind, id), DeviceSpec.Parse(text));
+    [InlineData("auto", DeviceKind.Auto, null, "auto")]
+    [InlineData("CPU", DeviceKind.Cpu, null, "cpu")]
+    [InlineData("dml", DeviceKind.DirectML, null, "dml")]      // no adapter: the high-performance one
+    [InlineData("dml:0", DeviceKind.DirectML, 0, "dml:0")]     // DXGI adapter 0, whatever it is
+    [InlineData("dml:2", DeviceKind.DirectML, 2, "dml:2")]
+    [InlineData("cuda", DeviceKind.Cuda, 0, "cuda:0")]
+    [InlineData("cuda:1", DeviceKind.Cuda, 1, "cuda:1")]
+    public void Device_spec_parses(string text, DeviceKind kind, int? id, string shown)
+    {
+        var d = DeviceSpec.Parse(text);
+        Assert.Equal(new DeviceSpec(kind, id), d);
+        Assert.Equal(shown, d.ToString());
+    }
 
     [Theory]
     [InlineData("tpu")]

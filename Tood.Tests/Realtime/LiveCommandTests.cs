@@ -1,3 +1,4 @@
+using Tood.CommandLine;
 using Tood.Live.Cli;
 using Tood.Tests.Realtime.Fixtures;
 using Xunit;
@@ -12,7 +13,7 @@ public class LiveCommandTests(RealtimeFixture fx)
     {
         var o = new StringWriter();
         var e = new StringWriter();
-        int code = await LiveCommand.RunAsync(args, o, e, interactiveStderr: false, CancellationToken.None);
+        int code = await LiveCli.RunAsync(args, new CliConsole(o, e, InteractiveError: false), CancellationToken.None);
         return (code, o.ToString(), e.ToString());
     }
 
@@ -23,7 +24,8 @@ public class LiveCommandTests(RealtimeFixture fx)
     {
         var (code, stdout, _) = await Run("--help");
         Assert.Equal(0, code);
-        foreach (var opt in new[] { "--camera", "--source", "--model", "--output", "--show", "--no-show", "--conf", "--iou", "--max-det", "--classes", "--batch", "--device", "--save-json", "--save-csv", "--vid-stride", "--line-width" })
+        foreach (var opt in new[] { "--camera", "--source", "--model", "--output", "--show", "--no-show", "--conf", "--iou", "--max-det", "--classes", "--batch", "--device", "--save-json", "--save-csv", "--vid-stride", "--line-width",
+                                       "--codec", "--realtime", "--reconnect", "--width", "--height", "--fps", "--fourcc", "--backend", "SIGTERM" })
             Assert.Contains(opt, stdout);
     }
 
@@ -140,7 +142,7 @@ public class LiveCommandTests(RealtimeFixture fx)
     {
         var (code, _, err) = await Run("--source", fx.Video, "--model", fx.Model, "--device", "dml");
         Assert.Equal(1, code);
-        Assert.StartsWith("tood-live: error: --device dml:0: DmlExecutionProvider is not available in this ONNX Runtime build (available: ", OnlyErrorLine(err));
+        Assert.StartsWith("tood-live: error: --device dml: DmlExecutionProvider is not available in this ONNX Runtime build (available: ", OnlyErrorLine(err));
     }
 
     [Fact]

@@ -28,8 +28,9 @@ internal static class SynthBatches
             var (image, objects) = new SynthGenerator(seed, w, h).Render(indices[k]);
             var p = Placement.Plan(w, h, canvas, AugmentParams.None);
             using (image)
-            using (var rendered = ImageTransform.Render(image, p))
-                ImageTransform.ToNormalizedChw(rendered, pixels.AsSpan(k * plane, plane), ModelContract.DefaultMean, ModelContract.DefaultStd);
+            using (var rendered = ImageTransform.RenderContent(image, p))
+                ImageTransform.ToNormalizedChw(rendered, pixels.AsSpan(k * plane, plane), ModelContract.DefaultMean, ModelContract.DefaultStd,
+                    canvas, canvas, ImageTransform.PadValue(keepRatio: false, ModelContract.DefaultMean, ModelContract.DefaultStd));
             var kept = objects.Where(o => !o.Crowd).ToList();
             var outBoxes = new List<float>();
             var outLabels = new List<int>();

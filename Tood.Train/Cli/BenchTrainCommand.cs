@@ -1,51 +1,56 @@
+using System.CommandLine;
 using System.Text.Json;
 using Tood.CommandLine;
-using Tood.Train.Model;
 using Tood.Train.Training;
 
 namespace Tood.Train.Cli;
 
 /// <summary><c>tood-train bench-train</c>: per-phase training step times (see <see cref="TrainStepBench"/>).</summary>
-public sealed class BenchTrainCommand : ICommand
+public sealed class BenchTrainCommand : ToolCommand
 {
-    public string Name => "bench-train";
-    public string Usage => "bench-train [--preset tiny|r18|r50] [--imgsz 320] [--batch 8] [--steps 10] [--workers N] [--atss] [--device cpu] [--json OUT]   training step breakdown";
+    private static readonly TrainBenchOptions D = new();
+    private readonly Option<string> _preset = TrainCliOptions.Preset(D.Preset);
+    private readonly Option<int> _imgsz = TrainCliOptions.ImageSize(D.ImageSize, "square input size in pixels, a multiple of 32");
+    private readonly Option<int> _batch = CliOptions.Int("--batch", "N", "images per step", D.BatchSize, min: 1);
+    private readonly Option<int> _steps = CliOptions.Int("--steps", "N", "measured steps", D.Steps, min: 1);
+    private readonly Option<int> _workers = TrainCliOptions.Workers(D.Workers);
+    private readonly Option<bool> _atss = CliOptions.Flag("--atss", "ATSS assignment (the warm-up epochs) instead of TAL");
+    private readonly Option<string> _device = TrainCliOptions.Device(D.Device);
+    private readonly Option<string?> _json = CliOptions.Text("--json", "OUT.json", "also write the report as JSON");
 
-    public static (TrainBenchOptions Options, string? Json) Parse(IReadOnlyList<string> args)
+    public BenchTrainCommand() : base("bench-train", "training step breakdown (data, forward, assign, loss, backward, optimizer)")
     {
-        var a = new ArgParser(args, new HashSet<string> { "atss" });
-        var d = new TrainBenchOptions();
-        var o = new TrainBenchOptions
-        {
-            Preset = a.String("preset", d.Preset)!.ToLowerInvariant(),
-            ImageSize = a.Int("imgsz", d.ImageSize),
-            BatchSize = a.Int("batch", d.BatchSize),
-            Steps = a.Int("steps", d.Steps),
-            Workers = a.Int("workers", d.Workers),
-            Atss = a.Flag("atss"),
-            Device = a.String("device", d.Device)!,
-        };
-        var json = a.String("json");
-        a.ThrowOnUnknown();
-        if (a.Positionals.Count > 0) throw new UsageException($"unexpected argument '{a.Positionals[0]}'");
-        if (!ModelPresets.Names.Contains(o.Preset)) throw new UsageException($"--preset must be {string.Join("|", ModelPresets.Names)}, got '{o.Preset}'");
-        if (o.ImageSize < 32 || o.ImageSize % 32 != 0) throw new UsageException($"--imgsz must be a positive multiple of 32, got {o.ImageSize}");
-        if (o.BatchSize < 1) throw new UsageException($"--batch must be ≥ 1, got {o.BatchSize}");
-        if (o.Steps < 1) throw new UsageException($"--steps must be ≥ 1, got {o.Steps}");
-        if (o.Workers < 1) throw new UsageException($"--workers must be ≥ 1, got {o.Workers}");
-        return (o, json);
+        foreach (var o in new Option[] { _preset, _imgsz, _batch, _steps, _workers, _atss, _device, _json }) Options.Add(o);
     }
 
-    public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    /// <summary>The options a command line (after "bench-train") asks for; a usage error throws <see cref="UsageException"/>.</summary>
+    public static (TrainBenchOptions Options, string? Json) Parse(IReadOnlyList<string> args)
     {
-        var (o, json) = Parse(args);
-        var report = await TrainStepBench.RunAsync(o, Console.Error, cancellationToken);
-        Console.Out.Write(report.ToTable());
-        if (json is not null)
+        var command = new BenchTrainCommand();
+        var parse = CliParsing.ParseOrThrow(command, args);
+        return (command.Read(parse), parse.GetValue(command._json));
+    }
+
+    private TrainBenchOptions Read(ParseResult parse) => new()
+    {
+        Preset = parse.GetRequiredValue(_preset),
+        ImageSize = parse.GetValue(_imgsz),
+        BatchSize = parse.GetValue(_batch),
+        Steps = parse.GetValue(_steps),
+        Workers = parse.GetValue(_workers),
+        Atss = parse.GetValue(_atss),
+        Device = parse.GetRequiredValue(_device),
+    };
+
+    protected override async Task<int> ExecuteAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
+    {
+        var report = await TrainStepBench.RunAsync(Read(parse), console.Error, cancellationToken);
+        console.Out.Write(report.ToTable());
+        if (parse.GetValue(_json) is { } json)
         {
             await File.WriteAllTextAsync(json, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
-            Console.Out.WriteLine($"json: {Path.GetFullPath(json)}");
+            console.Out.WriteLine($"json: {Path.GetFullPath(json)}");
         }
-        return 0;
+        return ExitCodes.Ok;
     }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Tood.CommandLine;
 using Tood.Train.Export;
@@ -10,26 +11,27 @@ namespace Tood.Train.Cli;
 /// writes the ONNX model for tood-live (ONNX contract, spec §9 P8). The input size defaults to the
 /// checkpoint's training size (640 if it has none), the batch to dynamic.
 /// </summary>
-public sealed class ExportCommand : ICommand
+public sealed class ExportCommand : ToolCommand
 {
-    public string Name => "export";
-    public string Usage => "export --checkpoint C --output model.onnx [--imgsz S|WxH] [--batch N|dynamic] [--fp16]   write the ONNX model";
+    private readonly Option<string> _checkpoint = CliOptions.RequiredText("--checkpoint", "C", "checkpoint (.ckpt) to export");
+    private readonly Option<string> _output = CliOptions.RequiredText("--output", "model.onnx", "ONNX file to write");
+    private readonly Option<(int Width, int Height)?> _imgsz = CliOptions.Value<(int, int)?>("--imgsz", "S|WxH",
+        "input size (default: the checkpoint's training size, else 640)", s => ParseSize(s));
+    private readonly Option<int?> _batch = CliOptions.Value("--batch", "N|dynamic", "fixed batch size, or dynamic", ParseBatch, () => null);
+    private readonly Option<bool> _fp16 = CliOptions.Flag("--fp16", "store weights and compute in float16");
 
-    public Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    public ExportCommand() : base("export", "write the ONNX model for tood-live")
     {
-        var p = new ArgParser(args, new HashSet<string> { "fp16" });
-        var checkpoint = p.Required("checkpoint");
-        var outputPath = p.Required("output");
-        var imgsz = p.String("imgsz");
-        var batchText = p.String("batch", "dynamic")!;
-        bool fp16 = p.Flag("fp16");
-        p.ThrowOnUnknown();
-        if (p.Positionals.Count > 0) throw new UsageException($"unexpected argument '{p.Positionals[0]}'");
-        int? batch = ParseBatch(batchText);
-        var size = imgsz is null ? ((int, int)?)null : ParseSize(imgsz);
+        foreach (var o in new Option[] { _checkpoint, _output, _imgsz, _batch, _fp16 }) Options.Add(o);
+    }
 
-        using var loaded = Checkpoint.Load(checkpoint);
-        var (w, h) = size ?? (loaded.Meta.InputWidth > 0 && loaded.Meta.InputHeight > 0 ? (loaded.Meta.InputWidth, loaded.Meta.InputHeight) : (640, 640));
+    protected override Task<int> ExecuteAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
+    {
+        var outputPath = parse.GetRequiredValue(_output);
+        int? batch = parse.GetValue(_batch);
+        bool fp16 = parse.GetValue(_fp16);
+        using var loaded = Checkpoint.Load(parse.GetRequiredValue(_checkpoint));
+        var (w, h) = parse.GetValue(_imgsz) ?? (loaded.Meta.InputWidth > 0 && loaded.Meta.InputHeight > 0 ? (loaded.Meta.InputWidth, loaded.Meta.InputHeight) : (640, 640));
         var options = new ExportOptions
         {
             InputWidth = w,
@@ -43,12 +45,15 @@ public sealed class ExportCommand : ICommand
 
         ExportSummary s;
         try { s = ToodOnnxExporter.Export(loaded.Model, loaded.Meta, options, outputPath); }
-        catch (IOException e) { Console.Error.WriteLine($"tood-train export: cannot write '{outputPath}': {e.Message}"); return Task.FromResult(1); }
-        catch (UnauthorizedAccessException e) { Console.Error.WriteLine($"tood-train export: cannot write '{outputPath}': {e.Message}"); return Task.FromResult(1); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            console.Error.WriteLine($"tood-train export: error: cannot write '{outputPath}': {e.Message}");
+            return Task.FromResult(ExitCodes.Error);
+        }
         var inv = CultureInfo.InvariantCulture;
-        Console.Out.WriteLine(string.Create(inv,
+        console.Out.WriteLine(string.Create(inv,
             $"exported {s.Path}: {loaded.Meta.Preset} {loaded.Meta.Head.ToName()}, {loaded.Meta.NumClasses} classes, input {w}x{h}, batch {(batch?.ToString(inv) ?? "dynamic")}, {(fp16 ? "fp16" : "fp32")}, opset {OnnxGraphBuilder.Opset}, {s.Nodes} nodes, {s.Anchors} anchors, {s.Bytes / 1e6:F1} MB in {s.Elapsed.TotalSeconds:F1} s"));
-        return Task.FromResult(0);
+        return Task.FromResult(ExitCodes.Ok);
     }
 
     /// <summary>"640" → 640×640, "640x480" → width 640, height 480.</summary>

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Tood.CommandLine;
 using Tood.Train.Model;
@@ -10,45 +11,47 @@ namespace Tood.Train.Cli;
 /// converts an MMDetection TOOD checkpoint into a Tood checkpoint (then <c>tood-train export</c> → ONNX for tood-live).
 /// Any key problem is one error line (exit 1) and no output file is created.
 /// </summary>
-public sealed class ImportMmdetCommand : ICommand
+public sealed class ImportMmdetCommand : ToolCommand
 {
-    public string Name => "import-mmdet";
-    public string Usage => "import-mmdet --checkpoint tood_r50_fpn_1x_coco.pth --output tood_r50_coco.ckpt [--preset r50] [--classes K] [--input-size 1344x800]";
+    private readonly Option<string> _checkpoint = CliOptions.RequiredText("--checkpoint", "X.pth", "MMDetection TOOD checkpoint (.pth or .safetensors)");
+    private readonly Option<string> _output = CliOptions.RequiredText("--output", "Y.ckpt", "Tood checkpoint to write");
+    private readonly Option<string> _preset = TrainCliOptions.Preset("r50", "Tood preset the checkpoint's architecture matches");
+    private readonly Option<int?> _classes = CliOptions.OptionalInt("--classes", "K", "number of classes (default: from the checkpoint)", min: 1);
+    private readonly Option<(int Width, int Height)> _inputSize = CliOptions.Value("--input-size", "WxH",
+        "detector input size, multiples of 32", ParseSize, () => (1344, 800));
 
-    public Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    public ImportMmdetCommand() : base("import-mmdet", "convert an MMDetection TOOD checkpoint into a Tood checkpoint")
     {
-        var p = new ArgParser(args, new HashSet<string>());
-        var input = p.Required("checkpoint");
-        var output = p.Required("output");
-        var preset = p.String("preset", "r50")!;
-        int? classes = p.Has("classes") ? p.Int("classes", 80) : null;
-        var (width, height) = ParseSize(p.String("input-size", "1344x800")!);
-        p.ThrowOnUnknown();
-        if (p.Positionals.Count > 0) throw new UsageException($"unexpected argument '{p.Positionals[0]}'");
-        if (!ModelPresets.Names.Contains(preset.ToLowerInvariant()))
-            throw new UsageException($"unknown --preset '{preset}' (expected {string.Join("|", ModelPresets.Names)})");
-        if (classes is < 1) throw new UsageException($"--classes must be ≥ 1, got {classes}");
+        foreach (var o in new Option[] { _checkpoint, _output, _preset, _classes, _inputSize }) Options.Add(o);
+    }
+
+    protected override Task<int> ExecuteAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
+    {
+        var input = parse.GetRequiredValue(_checkpoint);
+        var output = parse.GetRequiredValue(_output);
         if (Path.GetFullPath(input) == Path.GetFullPath(output)) throw new UsageException("--output must differ from --checkpoint");
+        var (width, height) = parse.GetValue(_inputSize);
         cancellationToken.ThrowIfCancellationRequested();
 
         MmdetImportResult result;
         try
         {
-            result = MmdetImporter.Import(input, new MmdetImportOptions(preset.ToLowerInvariant(), classes, width, height));
+            result = MmdetImporter.Import(input, new MmdetImportOptions(parse.GetRequiredValue(_preset), parse.GetValue(_classes), width, height));
         }
         catch (WeightsException e)
         {
-            // Program prints "tood-train import-mmdet: <message>" and exits 1; nothing has been written.
+            // One line, exit 1 (TrainCli); nothing has been written.
             throw new CheckpointException(e.Message, e);
         }
         using (result)
         {
+            foreach (var w in result.Warnings) console.Error.WriteLine($"tood-train import-mmdet: warning: {w}");
             Checkpoint.Save(output, result.Model, result.Meta);
             var m = result.Meta;
-            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"imported {Path.GetFileName(input)} ({result.Layout} layout): {result.Match.Matched.Count} tensors, preset {m.Preset}, {m.NumClasses} classes ({m.Extra["class_names_from"]}), input {m.InputWidth}x{m.InputHeight} → {output}"));
         }
-        return Task.FromResult(0);
+        return Task.FromResult(ExitCodes.Ok);
     }
 
     internal static (int Width, int Height) ParseSize(string s)

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Tood.CommandLine;
 using Tood.Train.Data.Synth;
@@ -7,52 +8,44 @@ namespace Tood.Train.Cli;
 /// <summary><c>tood-train synth --out DIR --images N --size S --seed K [--height H] [--video FILE --frames F]</c>:
 /// deterministic synthetic shapes dataset (DIR/images/*.png + DIR/annotations.json) and optional video
 /// (FILE + FILE-with-.json ground truth, one COCO image entry per frame, id = frame index + 1).</summary>
-public sealed class SynthCommand : ICommand
+public sealed class SynthCommand : ToolCommand
 {
-    public string Name => "synth";
-    public string Usage => "synth --out DIR --images N [--size 256] [--height H] [--seed 0] [--video FILE.mp4 --frames F]   synthetic COCO shapes dataset";
+    private readonly Option<string?> _out = CliOptions.Text("--out", "DIR", "dataset folder (images/ + annotations.json); not needed with --video alone");
+    private readonly Option<int> _images = CliOptions.Int("--images", "N", "images in the dataset", 100, min: 0);
+    private readonly Option<int> _size = CliOptions.Int("--size", "S", "image width (and height unless --height)", 256, min: 32);
+    private readonly Option<int?> _height = CliOptions.OptionalInt("--height", "H", "image height (default: --size)", min: 32);
+    private readonly Option<int> _seed = CliOptions.Int("--seed", "K", "random seed (same seed, same data)", 0);
+    private readonly Option<string?> _video = CliOptions.Text("--video", "FILE.mp4", "also write a video of moving shapes (+ FILE.json ground truth)");
+    private readonly Option<int> _frames = CliOptions.Int("--frames", "F", "video frames", 100, min: 1);
 
-    public Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    public SynthCommand() : base("synth", "deterministic synthetic COCO shapes dataset and video")
     {
-        var a = new ArgParser(args, new HashSet<string>());
-        var outDir = a.String("out");
-        int n = a.Int("images", 100), size = a.Int("size", 256), seed = a.Int("seed", 0);
-        int height = a.Int("height", size);
-        var video = a.String("video");
-        int frames = a.Int("frames", 100);
-        a.ThrowOnUnknown();
-        if (a.Positionals.Count > 0) throw new UsageException($"unexpected argument '{a.Positionals[0]}'");
-        if (outDir is null && (video is null || a.Has("images"))) throw new UsageException("missing required option --out");
-        if (n < 0) throw new UsageException($"--images must be ≥ 0, got {n}");
-        if (size < 32 || height < 32) throw new UsageException($"--size/--height must be ≥ 32, got {size}x{height}");
-        if (frames <= 0) throw new UsageException($"--frames must be positive, got {frames}");
-
-        try
+        foreach (var o in new Option[] { _out, _images, _size, _height, _seed, _video, _frames }) Options.Add(o);
+        Validators.Add(r =>
         {
-            Generate(new SynthGenerator(seed, size, height), outDir, n, video, frames);
-            return Task.FromResult(0);
-        }
-        catch (IOException e)
-        {
-            Console.Error.WriteLine($"tood-train synth: {e.Message}");
-            return Task.FromResult(1);
-        }
+            if (r.GetResult(_out) is null && (r.GetResult(_video) is null || r.GetResult(_images) is not null))
+                r.AddError("missing required option --out");
+        });
     }
 
-    private static void Generate(SynthGenerator gen, string? outDir, int n, string? video, int frames)
+    protected override Task<int> ExecuteAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
     {
+        int size = parse.GetValue(_size);
+        var gen = new SynthGenerator(parse.GetValue(_seed), size, parse.GetValue(_height) ?? size);
         var inv = CultureInfo.InvariantCulture;
-        if (outDir is not null && n > 0)
+        if (parse.GetValue(_out) is { } outDir && parse.GetValue(_images) is > 0 and var n)
         {
             var coco = gen.WriteDataset(outDir, n);
-            Console.Out.WriteLine(string.Create(inv, $"wrote {coco.Images.Count} images, {coco.Annotations.Count} boxes to {Path.Combine(outDir, "annotations.json")}"));
+            console.Out.WriteLine(string.Create(inv, $"wrote {coco.Images.Count} images, {coco.Annotations.Count} boxes to {Path.Combine(outDir, "annotations.json")}"));
         }
-        if (video is not null)
+        if (parse.GetValue(_video) is { } video)
         {
+            int frames = parse.GetValue(_frames);
             var gt = SynthVideo.Write(gen, video, frames);
             var gtPath = Path.ChangeExtension(video, ".json");
             gt.Save(gtPath);
-            Console.Out.WriteLine(string.Create(inv, $"wrote {frames} frames to {video}, ground truth {gtPath} (image id = frame index + 1)"));
+            console.Out.WriteLine(string.Create(inv, $"wrote {frames} frames to {video}, ground truth {gtPath} (image id = frame index + 1)"));
         }
+        return Task.FromResult(ExitCodes.Ok);
     }
 }

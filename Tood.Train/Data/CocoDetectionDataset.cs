@@ -1,13 +1,14 @@
 using System.Globalization;
 using Tood.Realtime.Coco;
+using Tood.Realtime.Datasets;
 
 namespace Tood.Train.Data;
 
 /// <summary>
 /// A COCO detection dataset prepared for training (spec §5 "gt filtering"): crowd annotations are excluded
 /// from targets (kept in <see cref="DatasetImage.CrowdBoxes"/> and in <see cref="Coco"/> for evaluation),
-/// boxes are clipped to the image, boxes under 1 px wide or high after clipping are dropped and counted
-/// in <see cref="DroppedBoxes"/>. Images without annotations are kept (the loader may skip them).
+/// boxes under 1 px wide or high as annotated, or with no area inside the image, are dropped (mmdet's rule, at
+/// the original scale) and counted in <see cref="DroppedBoxes"/>; the others are clipped to the image. Images without annotations are kept (the loader may skip them).
 /// Bad input throws <see cref="InvalidDataException"/> with one line naming the file and id.
 /// </summary>
 public sealed class CocoDetectionDataset
@@ -36,9 +37,24 @@ public sealed class CocoDetectionDataset
     /// <param name="categories">Use this class map instead of the file's (e.g. the training map for a
     /// validation set or a checkpoint's map); annotation categories outside it are an error.</param>
     /// <param name="warn">Receives the warning line about dropped boxes (default: stderr).</param>
-    public static CocoDetectionDataset Load(string annotationPath, string imageDir, CategoryMap? categories = null, Action<string>? warn = null)
+    public static CocoDetectionDataset Load(string annotationPath, string imageDir, CategoryMap? categories = null, Action<string>? warn = null) =>
+        FromCoco(CocoFile.Load(annotationPath), annotationPath, imageDir, categories, warn);
+
+    /// <summary>
+    /// Any supported dataset (<see cref="DetectionData.Load"/>: COCO json + image folder, YOLO data.yaml, VOC
+    /// folder) and split, optionally only the named <paramref name="classes"/>.
+    /// </summary>
+    public static CocoDetectionDataset Open(string data, string? images, string split, IReadOnlyList<string>? classes = null,
+        CategoryMap? categories = null, Action<string>? warn = null)
     {
-        var coco = CocoFile.Load(annotationPath);
+        var d = DetectionData.Load(data, split, images);
+        if (classes is { Count: > 0 }) d = d.WithClasses(classes);
+        return FromCoco(d.Coco, d.Source, d.ImageDir, categories, warn);
+    }
+
+    /// <param name="annotationPath">Names the data in messages and <see cref="Summary"/>.</param>
+    public static CocoDetectionDataset FromCoco(CocoFile coco, string annotationPath, string imageDir, CategoryMap? categories = null, Action<string>? warn = null)
+    {
         if (coco.Images.Count == 0) throw new InvalidDataException($"{annotationPath}: empty dataset (no images)");
         if (!Directory.Exists(imageDir)) throw new DirectoryNotFoundException($"{imageDir}: image directory not found");
         var map = categories ?? CategoryMap.FromCoco(coco, annotationPath);
@@ -74,8 +90,10 @@ public sealed class CocoDetectionDataset
                 entry.Crowd.AddRange([x1, y1, x2, y2]);
                 continue;
             }
-            // mmdet CocoDataset drops w < 1 or h < 1 (spec §5); zero or negative areas included.
-            if (x2 - x1 < 1 || y2 - y1 < 1) { dropped++; continue; }
+            // mmdet CocoDataset._parse_ann_info (spec §5), at the original scale: drop w < 1 or h < 1 of the annotated
+            // box, and boxes with no area inside the image; the rest is kept however thin clipping leaves it. (mmdet
+            // also drops a non-positive segmentation 'area'; not here: converted datasets often leave it 0.)
+            if (a.Bbox[2] < 1 || a.Bbox[3] < 1 || !(x2 > x1) || !(y2 > y1)) { dropped++; continue; }
             entry.Boxes.AddRange([x1, y1, x2, y2]);
             entry.Labels.Add(label);
         }
@@ -87,7 +105,7 @@ public sealed class CocoDetectionDataset
         }).ToList();
         if (dropped > 0)
             (warn ?? Console.Error.WriteLine)(string.Create(CultureInfo.InvariantCulture,
-                $"warning: {annotationPath}: dropped {dropped} box(es) narrower or lower than 1 px after clipping"));
+                $"warning: {annotationPath}: dropped {dropped} box(es) under 1 px wide or high, or outside their image"));
         return new CocoDetectionDataset(annotationPath, imageDir, coco, map, images, dropped, crowd);
     }
 

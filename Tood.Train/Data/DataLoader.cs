@@ -20,6 +20,7 @@ public sealed class DataLoader
 {
     private readonly CocoDetectionDataset _dataset;
     private readonly int[] _eligible;
+    private readonly long[]? _groupKey;
     private long _waitTicks;
 
     public DataLoaderOptions Options { get; }
@@ -28,17 +29,31 @@ public sealed class DataLoader
     public DataLoader(CocoDetectionDataset dataset, DataLoaderOptions options)
     {
         if (options.BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(options), "batch size must be positive");
-        _ = Placement.Plan(1, 1, options.ImageSize, AugmentParams.None); // validates the size
+        if (options.ImageSize.Problem() is { } problem) throw new ArgumentOutOfRangeException(nameof(options), problem);
+        if (options.DropLast && options.Grouping != BatchGrouping.None) throw new ArgumentException("DropLast with batch grouping is not supported", nameof(options));
         _dataset = dataset;
         Options = options;
         _eligible = [.. Enumerable.Range(0, dataset.Images.Count).Where(i => !options.SkipEmpty || dataset.Images[i].Count > 0)];
         if (_eligible.Length == 0) throw new InvalidDataException($"{dataset.AnnotationPath}: no image has annotations to train on");
+        _groupKey = options.Grouping == BatchGrouping.None ? null : [.. dataset.Images.Select(GroupKey)];
+        BatchesPerEpoch = _groupKey is null
+            ? options.DropLast ? Math.Max(1, _eligible.Length / options.BatchSize) : (_eligible.Length + options.BatchSize - 1) / options.BatchSize
+            : _eligible.GroupBy(i => _groupKey[i]).Sum(g => (g.Count() + options.BatchSize - 1) / options.BatchSize);
     }
 
     public int SampleCount => _eligible.Length;
 
-    public int BatchesPerEpoch => Options.DropLast ? Math.Max(1, _eligible.Length / Options.BatchSize)
-        : (_eligible.Length + Options.BatchSize - 1) / Options.BatchSize;
+    /// <summary>Batches in every epoch (constant: grouping only reorders within the groups' fixed sizes).</summary>
+    public int BatchesPerEpoch { get; }
+
+    // From the declared image size (known before decoding); an image without one forms its own group.
+    private long GroupKey(DatasetImage img)
+    {
+        if (img.Width <= 0 || img.Height <= 0) return -1;
+        if (Options.Grouping == BatchGrouping.Orientation) return img.Width > img.Height ? 1 : 0;
+        var p = Placement.Plan(img.Width, img.Height, Options.ImageSize, AugmentParams.None);
+        return (long)p.CanvasWidth << 32 | (uint)p.CanvasHeight;
+    }
 
     /// <summary>Total seconds consumers spent waiting for batches (data-wait time).</summary>
     public double DataWaitSeconds => Interlocked.Read(ref _waitTicks) / (double)Stopwatch.Frequency;
@@ -58,11 +73,34 @@ public sealed class DataLoader
         return order;
     }
 
+    /// <summary>Dataset indices of each batch of epoch <paramref name="epoch"/>: slices of <see cref="EpochOrder"/>,
+    /// or with grouping, images taken in that order into one pending batch per group, each emitted when full
+    /// (the partial ones at the end, in the order their groups first appeared).</summary>
+    public int[][] EpochBatches(int epoch)
+    {
+        var order = EpochOrder(epoch);
+        int bs = Options.BatchSize;
+        if (_groupKey is null)
+            return [.. Enumerable.Range(0, BatchesPerEpoch).Select(b => order[(b * bs)..Math.Min(order.Length, b * bs + bs)])];
+        var batches = new List<int[]>(BatchesPerEpoch);
+        var pending = new Dictionary<long, List<int>>();
+        var firstSeen = new List<long>();
+        foreach (int i in order)
+        {
+            long key = _groupKey[i];
+            if (!pending.TryGetValue(key, out var list)) { pending[key] = list = new List<int>(bs); firstSeen.Add(key); }
+            list.Add(i);
+            if (list.Count == bs) { batches.Add([.. list]); list.Clear(); }
+        }
+        foreach (var key in firstSeen)
+            if (pending[key].Count > 0) batches.Add([.. pending[key]]);
+        return [.. batches];
+    }
+
     /// <summary>Batches of one epoch starting at <paramref name="startBatch"/>. The caller disposes each batch.</summary>
     public async IAsyncEnumerable<Batch> ReadEpochAsync(int epoch, int startBatch = 0, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        var order = EpochOrder(epoch);
-        int nb = BatchesPerEpoch;
+        var batches = EpochBatches(epoch);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var workers = new SemaphoreSlim(Math.Max(1, Options.Workers));
         var channel = Channel.CreateBounded<Task<Batch>>(new BoundedChannelOptions(Math.Max(1, Options.Prefetch))
@@ -74,10 +112,9 @@ public sealed class DataLoader
         {
             try
             {
-                for (int b = startBatch; b < nb; b++)
+                for (int b = startBatch; b < batches.Length; b++)
                 {
-                    int lo = b * Options.BatchSize, hi = Math.Min(order.Length, lo + Options.BatchSize);
-                    int[] idx = order[lo..hi];
+                    int[] idx = batches[b];
                     int bi = b;
                     // Wait for a free slot before starting the next batch so at most Prefetch are built ahead.
                     if (!await channel.Writer.WaitToWriteAsync(cts.Token)) break;
@@ -120,60 +157,67 @@ public sealed class DataLoader
         }
     }
 
+    // Two passes over the batch's images on the worker tasks: decode + resize into content images (which fixes
+    // the batch canvas: the square, or the largest keep-ratio canvas), then normalise each into its slot.
     private async Task<Batch> BuildAsync(int epoch, int batchIndex, int[] indices, SemaphoreSlim workers, CancellationToken ct)
     {
-        int s = Options.ImageSize, n = indices.Length;
-        long perImage = 3L * s * s;
-        var images = torch.empty([n, 3, s, s], ScalarType.Float32);
+        int n = indices.Length;
+        var samples = new Sample?[n];
+        Tensor? images = null;
         try
         {
-            var boxes = new Tensor[n];
-            var labels = new Tensor[n];
-            var placements = new Placement[n];
-            var widths = new int[n];
-            var heights = new int[n];
+            await ForEachAsync(n, workers, k => samples[k] = LoadSample(epoch, indices[k]), ct);
+            var loaded = samples.Select(x => x!).ToArray();
+            int width = loaded.Max(x => x.Placement.CanvasWidth), height = loaded.Max(x => x.Placement.CanvasHeight);
+            images = torch.empty([n, 3, height, width], ScalarType.Float32);
             nint basePtr = DataPointer(images);
-            var jobs = new Task[n];
-            for (int k = 0; k < n; k++)
-            {
-                int slot = k;
-                jobs[k] = Task.Run(async () =>
-                {
-                    await workers.WaitAsync(ct);
-                    try
-                    {
-                        var sample = LoadSample(epoch, indices[slot], basePtr + (nint)(slot * perImage * sizeof(float)), (int)perImage);
-                        (boxes[slot], labels[slot], placements[slot], widths[slot], heights[slot]) = sample;
-                    }
-                    finally { workers.Release(); }
-                }, ct);
-            }
-            try { await Task.WhenAll(jobs); }
-            catch
-            {
-                foreach (var t in boxes.Concat(labels)) t?.Dispose();
-                throw;
-            }
+            long perImage = 3L * width * height;
+            var pad = ImageTransform.PadValue(Options.ImageSize.KeepRatio, ModelContract.DefaultMean, ModelContract.DefaultStd);
+            await ForEachAsync(n, workers, k => WriteImage(loaded[k].Content, basePtr + (nint)(k * perImage * sizeof(float)), (int)perImage, width, height, pad), ct);
             var ids = indices.Select(i => _dataset.Images[i].Id).ToArray();
-            return new Batch(epoch, batchIndex, images, boxes, labels, ids, placements, widths, heights);
+            var batch = new Batch(epoch, batchIndex, images, [.. loaded.Select(x => x.Boxes)], [.. loaded.Select(x => x.Labels)], ids,
+                [.. loaded.Select(x => x.Placement)], [.. loaded.Select(x => x.Width)], [.. loaded.Select(x => x.Height)]);
+            images = null;
+            return batch;
         }
         catch
         {
-            images.Dispose();
+            images?.Dispose();
+            foreach (var x in samples) { x?.Boxes.Dispose(); x?.Labels.Dispose(); }
             throw;
+        }
+        finally
+        {
+            foreach (var x in samples) x?.Content.Dispose();
         }
     }
 
-    /// <summary>Decodes and transforms one image into <paramref name="dst"/> (3·S·S floats).</summary>
-    private unsafe (Tensor Boxes, Tensor Labels, Placement P, int W, int H) LoadSample(int epoch, int index, nint dst, int length)
+    private static async Task ForEachAsync(int n, SemaphoreSlim workers, Action<int> body, CancellationToken ct)
+    {
+        var jobs = new Task[n];
+        for (int k = 0; k < n; k++)
+        {
+            int slot = k;
+            jobs[k] = Task.Run(async () =>
+            {
+                await workers.WaitAsync(ct);
+                try { body(slot); }
+                finally { workers.Release(); }
+            }, ct);
+        }
+        await Task.WhenAll(jobs);
+    }
+
+    private sealed record Sample(Mat Content, Tensor Boxes, Tensor Labels, Placement Placement, int Width, int Height);
+
+    /// <summary>Decodes one image, renders its visible content and maps its boxes.</summary>
+    private Sample LoadSample(int epoch, int index)
     {
         var item = _dataset.Images[index];
         using var src = Cv2.ImRead(item.Path, ImreadModes.Color);
         if (src.Empty()) throw new InvalidDataException($"{item.Path}: cannot decode image (image id {item.Id})");
         var p = Options.Augment is null ? AugmentParams.None : AugmentParams.Sample(new Random(Mix(Options.Seed, epoch, index)), Options.Augment);
         var placement = Placement.Plan(src.Cols, src.Rows, Options.ImageSize, p);
-        using (var canvas = ImageTransform.Render(src, placement))
-            ImageTransform.ToNormalizedChw(canvas, new Span<float>((void*)dst, length), ModelContract.DefaultMean, ModelContract.DefaultStd);
 
         // Declared sizes were used for clipping at load time; clip again to the decoded size.
         var clipped = item.Boxes.ToArray();
@@ -181,10 +225,14 @@ public sealed class DataLoader
         var outBoxes = new List<float>(clipped.Length);
         var outLabels = new List<int>(item.Labels.Length);
         placement.MapBoxes(clipped, item.Labels, outBoxes, outLabels);
+        var content = ImageTransform.RenderContent(src, placement);
         var boxes = torch.tensor(outBoxes.ToArray(), [outLabels.Count, 4], ScalarType.Float32);
         var labels = torch.tensor(outLabels.Select(l => (long)l).ToArray(), [outLabels.Count], ScalarType.Int64);
-        return (boxes, labels, placement, src.Cols, src.Rows);
+        return new Sample(content, boxes, labels, placement, src.Cols, src.Rows);
     }
+
+    private static unsafe void WriteImage(Mat content, nint dst, int length, int width, int height, float[] pad) =>
+        ImageTransform.ToNormalizedChw(content, new Span<float>((void*)dst, length), ModelContract.DefaultMean, ModelContract.DefaultStd, width, height, pad);
 
     /// <summary>Address of a contiguous CPU tensor's storage (native memory: it does not move).</summary>
     private static unsafe nint DataPointer(Tensor t)

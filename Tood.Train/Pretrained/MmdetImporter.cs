@@ -1,5 +1,6 @@
 using System.Globalization;
 using Tood.Realtime.Inference;
+using Tood.Train.Data;
 using Tood.Train.Model;
 using static TorchSharp.torch;
 
@@ -13,7 +14,8 @@ namespace Tood.Train.Pretrained;
 public sealed record MmdetImportOptions(string Preset = "r50", int? NumClasses = null, int InputWidth = 1344, int InputHeight = 800);
 
 /// <summary>The imported model (eval mode) with checkpoint metadata. Dispose to free the model.</summary>
-public sealed record MmdetImportResult(ToodDetector Model, CheckpointMeta Meta, StateDictMatch Match, string Layout) : IDisposable
+/// <param name="Warnings">Lines for the user about what could not be verified (e.g. no config text to confirm the variant).</param>
+public sealed record MmdetImportResult(ToodDetector Model, CheckpointMeta Meta, StateDictMatch Match, string Layout, IReadOnlyList<string> Warnings) : IDisposable
 {
     public void Dispose() => Model.Dispose();
 }
@@ -34,6 +36,7 @@ public static class MmdetImporter
     public static MmdetImportResult Import(string checkpointPath, MmdetImportOptions options)
     {
         using var file = WeightFile.Read(checkpointPath);
+        var variant = ToodVariant.Detect(file);
         int numClasses = options.NumClasses
             ?? (file.Tensors.TryGetValue(ClsWeightKey, out var cls) && cls.dim() == 4 ? (int)cls.shape[0] : 80);
         var cfg = ModelPresets.Get(options.Preset, numClasses, HeadKind.TaskAligned);
@@ -52,8 +55,8 @@ public static class MmdetImporter
                 throw new WeightsException("internal: Tood model keys differ from the MMDetection layout: " + KeyProblem.Summarise(match.Problems, checkpointPath));
             StateDictLoader.Copy(target, file.Tensors, match);
             model.eval();
-            var meta = Meta(cfg, file, options);
-            return new MmdetImportResult(model, meta, match, file.Layout);
+            var meta = Meta(cfg, file, options, variant);
+            return new MmdetImportResult(model, meta, match, file.Layout, variant.Warning is { } w ? [w] : []);
         }
         catch
         {
@@ -98,7 +101,7 @@ public static class MmdetImporter
         return "";
     }
 
-    private static CheckpointMeta Meta(ModelConfig cfg, WeightFile file, MmdetImportOptions options)
+    private static CheckpointMeta Meta(ModelConfig cfg, WeightFile file, MmdetImportOptions options, ToodVariant variant)
     {
         int k = cfg.NumClasses;
         IReadOnlyList<string> names = file.ClassNames is { } n && n.Count == k ? n
@@ -120,6 +123,10 @@ public static class MmdetImporter
             {
                 ["imported_from"] = source,
                 ["source_layout"] = file.Layout,
+                ["source_format"] = file.Format.ToString(),
+                ["anchor_type"] = variant.Evidence,
+                // MMDetection's test pipeline (spec §6): keep-ratio 1333×800, pad to 32; `tood-train eval` default.
+                [ImageSizeSpec.EvalMetaKey] = ImageSizeSpec.Mmdet1333x800.ToString(),
                 ["class_names_from"] = file.ClassNames is { } c && c.Count == k ? "checkpoint meta" : k == 80 ? "COCO default" : "generated",
             },
         };

@@ -1,5 +1,7 @@
 using System.Collections;
 using System.Text;
+using Tood.Train.Pretrained.Pickle;
+using Tood.Train.Pretrained.TorchSave;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -9,19 +11,25 @@ namespace Tood.Train.Pretrained;
 /// <summary>Container format of a weight file.</summary>
 public enum WeightFileFormat
 {
-    /// <summary><c>torch.save</c> zip archive (PyTorch ≥ 1.6), read with TorchSharp.PyBridge.</summary>
+    /// <summary><c>torch.save</c> zip archive (PyTorch ≥ 1.6 default).</summary>
     PyTorch,
+
+    /// <summary><c>torch.save</c> legacy stream (PyTorch &lt; 1.6, or <c>_use_new_zipfile_serialization=False</c> as
+    /// MMDetection 2.x's publish_model.py wrote under torch 1.6–1.9).</summary>
+    PyTorchLegacy,
 
     /// <summary>Hugging Face safetensors (8-byte header length, JSON header, raw little-endian data).</summary>
     Safetensors,
 }
 
 /// <summary>
-/// A state dict read from a PyTorch <c>.pth</c> or a <c>.safetensors</c> file, on the CPU. Owns its tensors:
+/// A state dict read from a PyTorch <c>.pth</c> (zip or legacy <c>torch.save</c> layout, read by
+/// <see cref="TorchSaveArchive"/> without Python) or a <c>.safetensors</c> file, on the CPU. Owns its tensors:
 /// dispose it. Accepted PyTorch layouts: a flat state dict (torchvision <c>resnet50-*.pth</c>), or a dict
 /// holding it under <c>state_dict</c> (MMDetection/mmcv checkpoints, with <c>meta</c> and maybe
-/// <c>optimizer</c>) or under <c>model</c>. Everything outside the state dict is dropped, except the
-/// class names in <c>meta.CLASSES</c> (mmdet 2.x) or <c>meta.dataset_meta.classes</c> (mmdet 3.x).
+/// <c>optimizer</c>) or under <c>model</c>. Only the state dict's tensors are read from disk; from the rest
+/// the reader keeps the class names (<c>meta.CLASSES</c> mmdet 2.x, <c>meta.dataset_meta.classes</c> 3.x) and
+/// the training config text (<c>meta.config</c> mmdet 2.x, <c>meta.cfg</c> mmengine).
 /// </summary>
 public sealed class WeightFile : IDisposable
 {
@@ -36,80 +44,110 @@ public sealed class WeightFile : IDisposable
     /// <summary>Class names from the checkpoint's meta, if it has them.</summary>
     public IReadOnlyList<string>? ClassNames { get; }
 
+    /// <summary>The config the checkpoint was trained with (Python config text from its meta), if stored.</summary>
+    public string? ConfigText { get; }
+
     public IReadOnlyDictionary<string, Tensor> Tensors => _tensors;
 
-    private WeightFile(string path, WeightFileFormat format, string layout, Dictionary<string, Tensor> tensors, IReadOnlyList<string>? classNames)
+    private WeightFile(string path, WeightFileFormat format, string layout, Dictionary<string, Tensor> tensors,
+        IReadOnlyList<string>? classNames = null, string? configText = null)
     {
         Path = path;
         Format = format;
         Layout = layout;
         _tensors = tensors;
         ClassNames = classNames;
+        ConfigText = configText;
     }
 
     /// <summary>Reads <paramref name="path"/>, detecting the format from the first bytes (not the extension).</summary>
-    /// <exception cref="WeightsException">missing, unreadable or unsupported file (one line naming it).</exception>
+    /// <exception cref="WeightsException">missing, unreadable, malformed or unsupported file (one line naming it).</exception>
     public static WeightFile Read(string path)
     {
         if (!File.Exists(path)) throw new WeightsException($"weight file '{path}' not found");
         var format = Sniff(path);
         try
         {
-            return format == WeightFileFormat.PyTorch ? ReadPyTorch(path) : ReadSafetensors(path);
+            return format == WeightFileFormat.Safetensors ? ReadSafetensors(path) : ReadPyTorch(path, format);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        {
+            throw new WeightsException($"cannot read {Describe(format)} weight file '{path}': {FirstLine(e.Message)}", e);
         }
         catch (Exception e) when (e is not WeightsException)
         {
-            throw new WeightsException($"cannot read {format} weight file '{path}': {e.GetType().Name}: {FirstLine(e.Message)}", e);
+            throw new WeightsException($"cannot read {Describe(format)} weight file '{path}': {e.GetType().Name}: {FirstLine(e.Message)}", e);
         }
     }
+
+    private static string Describe(WeightFileFormat f) => f switch
+    {
+        WeightFileFormat.PyTorch => "PyTorch (zip)",
+        WeightFileFormat.PyTorchLegacy => "PyTorch (legacy torch.save)",
+        _ => f.ToString(),
+    };
 
     private static WeightFileFormat Sniff(string path)
     {
-        Span<byte> head = stackalloc byte[16];
+        Span<byte> head = stackalloc byte[264];
         int n;
         using (var fs = File.OpenRead(path)) n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        if (n >= 4 && head[0] == 0x50 && head[1] == 0x4B && head[2] == 0x03 && head[3] == 0x04) return WeightFileFormat.PyTorch;
+        if (n >= 4 && head[..4].SequenceEqual("PK\x03\x04"u8)) return WeightFileFormat.PyTorch;
         // safetensors: u64 LE header length, then the JSON header starting with '{'.
         if (n >= 9 && head[8] == (byte)'{' && BitConverter.ToUInt64(head[..8]) < (ulong)new FileInfo(path).Length)
             return WeightFileFormat.Safetensors;
-        // torch.save before PyTorch 1.6 (or _use_new_zipfile_serialization=False): a raw pickle stream.
-        if (n >= 2 && head[0] == 0x80 && head[1] <= 5)
-            throw new WeightsException($"'{path}' uses the legacy (pre-1.6) torch.save format, which cannot be read; re-save it with torch.save(obj, path) from PyTorch ≥ 1.6 (zip format) or convert it to .safetensors");
-        throw new WeightsException($"'{path}' is neither a PyTorch zip checkpoint nor a safetensors file");
+        // Legacy torch.save: a protocol-2 pickle of the magic number comes first.
+        if (n >= 2 && head[0] == 0x80 && head[1] <= 5) return WeightFileFormat.PyTorchLegacy;
+        if (n >= 262 && head.Slice(257, 5).SequenceEqual("ustar"u8))
+            throw new WeightsException($"'{path}' is a tar archive: the torch.save tar format of PyTorch < 0.4 is not supported; re-save it with a newer PyTorch");
+        throw new WeightsException($"'{path}' is neither a PyTorch checkpoint (zip or legacy torch.save) nor a safetensors file");
     }
 
-    private static WeightFile ReadPyTorch(string path)
+    private static WeightFile ReadPyTorch(string path, WeightFileFormat format)
     {
-        // Tensors created while unpickling land in this scope; the kept ones are detached from it,
-        // everything else (optimizer momentum, …) is freed when it closes.
-        using var scope = torch.NewDisposeScope();
-        Hashtable top;
-        using (var fs = File.OpenRead(path)) top = PyTorchUnpickler.UnpickleStateDict(fs, leaveOpen: false);
+        using var archive = TorchSaveArchive.Open(path);
+        if (archive.Root is not PyDict top)
+            throw new WeightsException($"'{path}' holds a {PyRepr.Of(archive.Root)}, not a dict of tensors");
 
         string layout;
-        IDictionary source;
-        if (top["state_dict"] is IDictionary sd) (layout, source) = ("state_dict", sd);
-        else if (top["model"] is IDictionary md && md.Values.OfType<Tensor>().Any()) (layout, source) = ("model", md);
+        PyDict source;
+        if (top.Get("state_dict") is PyDict sd) (layout, source) = ("state_dict", sd);
+        else if (top.Get("model") is PyDict md && md.Values.OfType<TensorRef>().Any()) (layout, source) = ("model", md);
         else (layout, source) = ("flat", top);
 
-        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var refs = new List<(string Key, TensorRef Ref)>();
         var nonTensors = new List<string>();
-        foreach (DictionaryEntry e in source)
+        foreach (var (k, v) in source)
         {
-            var key = e.Key?.ToString() ?? "";
-            if (e.Value is Tensor t) tensors[key] = t;
-            else if (key != "_metadata") nonTensors.Add(key); // torch state-dict version info, if the unpickler keeps it
+            var key = k as string ?? PyRepr.Of(k);
+            if (v is TensorRef t) refs.Add((key, t));
+            else if (key != "_metadata") nonTensors.Add(key); // torch's state-dict version info, when stored as an item
         }
-        if (tensors.Count == 0)
+        if (refs.Count == 0)
         {
-            var keys = string.Join(", ", top.Keys.Cast<object>().Select(k => k.ToString()).Order(StringComparer.Ordinal).Take(8));
+            var keys = string.Join(", ", top.Keys.Select(PyRepr.Of).Order(StringComparer.Ordinal).Take(8));
             throw new WeightsException($"'{path}' holds no state dict (top-level keys: {keys}); expected a flat state dict or one under 'state_dict'");
         }
         if (layout == "flat" && nonTensors.Count > 0)
             throw new WeightsException($"'{path}' mixes tensors with other entries ({string.Join(", ", nonTensors.Take(5))}) and has no 'state_dict' entry");
 
-        foreach (var t in tensors.Values) t.DetachFromDisposeScope();
-        return new WeightFile(path, WeightFileFormat.PyTorch, layout, tensors, ClassNamesFromMeta(top["meta"] as IDictionary));
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var (key, r) in refs)
+            {
+                try { tensors[key] = archive.Materialise(r); }
+                catch (InvalidDataException e) { throw new InvalidDataException($"tensor '{key}': {e.Message}", e); }
+            }
+        }
+        catch
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+            throw;
+        }
+        var meta = top.Get("meta") as PyDict;
+        var fmt = archive.Layout == TorchSaveLayout.Legacy ? WeightFileFormat.PyTorchLegacy : WeightFileFormat.PyTorch;
+        return new WeightFile(path, fmt, layout, tensors, ClassNamesFromMeta(meta), (meta?.Get("config") ?? meta?.Get("cfg")) as string);
     }
 
     private static WeightFile ReadSafetensors(string path)
@@ -119,17 +157,21 @@ public sealed class WeightFile : IDisposable
         using (var fs = File.OpenRead(path)) loaded = Safetensors.LoadStateDict(fs, leaveOpen: false);
         var tensors = new Dictionary<string, Tensor>(loaded, StringComparer.Ordinal);
         foreach (var t in tensors.Values) t.DetachFromDisposeScope();
-        return new WeightFile(path, WeightFileFormat.Safetensors, "flat", tensors, null);
+        return new WeightFile(path, WeightFileFormat.Safetensors, "flat", tensors);
     }
 
     // mmdet 2.x: meta['CLASSES'] (tuple); mmdet 3.x: meta['dataset_meta']['classes'].
-    private static IReadOnlyList<string>? ClassNamesFromMeta(IDictionary? meta)
+    private static IReadOnlyList<string>? ClassNamesFromMeta(PyDict? meta)
     {
         if (meta is null) return null;
-        var raw = meta["CLASSES"] ?? (meta["dataset_meta"] as IDictionary)?["classes"];
-        if (raw is not IEnumerable seq || raw is string) return null;
-        var items = seq.Cast<object?>().ToList();
-        return items.Count > 0 && items.All(o => o is string) ? [.. items.Cast<string>()] : null;
+        var raw = meta.Get("CLASSES") ?? (meta.Get("dataset_meta") as PyDict)?.Get("classes");
+        IReadOnlyList<object?>? items = raw switch
+        {
+            PyTuple t => t.Items,
+            List<object?> l => l,
+            _ => null,
+        };
+        return items is { Count: > 0 } && items.All(o => o is string) ? [.. items.Cast<string>()] : null;
     }
 
     /// <summary>

@@ -47,7 +47,7 @@ public static class Ablation
         ArgumentNullException.ThrowIfNull(baseOptions);
         if (baseOptions.ValAnnotations is null) throw new Tood.CommandLine.UsageException("ablate needs --val-data and --val-images");
         if (baseOptions.Resume) throw new Tood.CommandLine.UsageException("ablate does not support --resume");
-        var val = CocoDetectionDataset.Load(baseOptions.ValAnnotations, baseOptions.ValImages!);
+        var val = CocoDetectionDataset.Open(baseOptions.ValAnnotations, baseOptions.ValImages, baseOptions.ValSplit, baseOptions.Classes);
         var results = new List<AblationResult>();
         foreach (var cell in Cells(full))
         {
@@ -58,7 +58,7 @@ public static class Ablation
             double seconds = timer.Elapsed.TotalSeconds;
             var device = DeviceSelector.Resolve(o.Device);
             using var loaded = Checkpoint.Load(Path.Combine(o.RunDir, Trainer.LastName), device);
-            var (stats, _) = await Validator.EvaluateAsync(loaded.Model, val, o.ImageSize, device, o.BatchSize, o.Workers, ct: ct);
+            var (stats, _) = await Validator.EvaluateAsync(loaded.Model, val, o.EffectiveImageSize, device, o.BatchSize, o.Workers, ct: ct);
             results.Add(new AblationResult(cell, stats, seconds, loaded.Model.CountParameters().Head));
         }
         await File.WriteAllTextAsync(Path.Combine(baseOptions.RunDir, ReportName), ToJson(results), ct);

@@ -13,7 +13,7 @@ namespace Tood.Train.Training;
 /// <summary>
 /// Training steps at a non-square W×H canvas (the r50 recipe's 1344×800) for <c>bench-train</c>: the trainer's
 /// own step code (<see cref="StepRunner"/>: forward, assignment, loss, backward, SGD) on synthetic shapes
-/// images rendered at W×H, without the data loader (which builds square canvases). Batch size, preset and
+/// images rendered at W×H, without the data loader (no decode or resize cost in the figures). Batch size, preset and
 /// assigner as in the options; the model starts from its random initialisation (memory and time do not
 /// depend on the weights).
 /// </summary>
@@ -74,7 +74,7 @@ internal static class CanvasStepProbe
             labels[b] = torch.tensor(kept.Select(x => (long)x.Kind).ToArray(), [kept.Count]);
             ids[b] = index;
         }
-        var placements = Enumerable.Repeat(new Placement(1f, width, height, 0, 0, false, Math.Max(width, height)), batchSize).ToArray();
+        var placements = Enumerable.Repeat(new Placement(1f, 1f, width, height, 0, 0, false, width, height), batchSize).ToArray();
         return new Batch(0, step, torch.tensor(pixels, [batchSize, 3, height, width]), boxes, labels, ids, placements,
             [.. Enumerable.Repeat(width, batchSize)], [.. Enumerable.Repeat(height, batchSize)]);
     }

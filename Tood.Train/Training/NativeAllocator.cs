@@ -13,7 +13,7 @@ namespace Tood.Train.Training;
 /// process keeps its peak heap instead of returning it between steps — which a trainer reaches every step anyway.
 /// One arena (M_ARENA_MAX 1): the data loader's threads would otherwise build each batch tensor in a 64 MB
 /// secondary arena of their own, memory the training step cannot reuse (r18, 320 px, batch 8, <c>bench-train</c>:
-/// peak RSS 866 MiB with one arena, 884 MiB without, 933 MiB with glibc's defaults; BENCHMARKS.md §6).
+/// peak RSS 866 MiB with one arena, 884 MiB without, 933 MiB with glibc's defaults; BENCHMARKS.md §10).
 /// Must run before the first tensor op (mallopt disables glibc's dynamic thresholds from then on).
 /// </summary>
 public static partial class NativeAllocator

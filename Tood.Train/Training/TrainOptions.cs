@@ -1,3 +1,5 @@
+using Tood.Train.Data;
+using Tood.Train.Data.Augment;
 using Tood.Train.Model;
 
 namespace Tood.Train.Training;
@@ -5,10 +7,24 @@ namespace Tood.Train.Training;
 /// <summary>Everything <c>tood-train train</c> accepts (defaults follow spec §5 except where noted).</summary>
 public sealed record TrainOptions
 {
+    /// <summary>The training data: a COCO json (with <see cref="TrainImages"/>), a YOLO data.yaml or a VOC folder.</summary>
     public required string TrainAnnotations { get; init; }
-    public required string TrainImages { get; init; }
+    /// <summary>Image folder of a COCO json; unused for YOLO/VOC.</summary>
+    public string? TrainImages { get; init; }
+    public string TrainSplit { get; init; } = "train";
     public string? ValAnnotations { get; init; }
     public string? ValImages { get; init; }
+    public string ValSplit { get; init; } = "val";
+    /// <summary>Train (and validate) only these classes, by name; null = every class of the data.</summary>
+    public IReadOnlyList<string>? Classes { get; init; }
+    /// <summary>Credit line for the data (licence, attribution), appended to the checkpoint's training_data.</summary>
+    public string? DataCredit { get; init; }
+    /// <summary>Overrides the preset's <see cref="ModelConfig.FrozenStages"/> (-1 none, 0 stem, 1 stem + layer1, …).</summary>
+    public int? FrozenStages { get; init; }
+    /// <summary>Overrides the preset's <see cref="ModelConfig.NormEval"/> (backbone BN statistics frozen).</summary>
+    public bool? NormEval { get; init; }
+    /// <summary>Overrides the preset's <see cref="ModelConfig.FreezeNormAffine"/> (backbone BN γ/β frozen too).</summary>
+    public bool? FreezeNormAffine { get; init; }
     public required string RunDir { get; init; }
     public string Preset { get; init; } = "tiny";
     /// <summary>A custom architecture instead of <see cref="Preset"/> (library use). Its NumClasses is
@@ -18,7 +34,9 @@ public sealed record TrainOptions
     public HeadKind Head { get; init; } = HeadKind.TaskAligned;
     public int Epochs { get; init; } = 12;
     public int BatchSize { get; init; } = 16;
-    public int ImageSize { get; init; } = 512;
+    /// <summary>Input size (<see cref="ImageSizeSpec"/>: square letterbox S or keep-ratio WxH); null = the
+    /// preset's recipe, <see cref="EffectiveImageSize"/>.</summary>
+    public ImageSizeSpec? ImageSize { get; init; }
     public string Device { get; init; } = "auto";
     public bool Resume { get; init; }
     public double Lr { get; init; } = 0.01;
@@ -35,7 +53,10 @@ public sealed record TrainOptions
     public double? ClipGrad { get; init; }
     public int Seed { get; init; }
     public int Workers { get; init; } = Math.Max(1, Environment.ProcessorCount - 1);
-    /// <summary>Scale jitter range (1,1 disables it; spec §5 uses flip only).</summary>
+    /// <summary>Horizontal flip only, no scale jitter (spec §5); null = the preset's recipe, <see cref="EffectiveAugment"/>.</summary>
+    public bool? FlipOnly { get; init; }
+    /// <summary>Scale jitter range when not flip-only (1,1 disables it). Square sizes: the letterbox scale times
+    /// r, cropped to the canvas; keep-ratio: mmdet's ratio_range (the WxH scale times r).</summary>
     public double MinScale { get; init; } = 0.75;
     public double MaxScale { get; init; } = 1.25;
     /// <summary>Print a progress line every N iterations when stderr is redirected.</summary>
@@ -45,12 +66,25 @@ public sealed record TrainOptions
     /// <summary>torchvision ResNet state dict (.pth or .safetensors) for the backbone; null = from scratch.</summary>
     public string? BackboneWeights { get; init; }
 
+    /// <summary>The architecture to build: <see cref="Model"/> or the preset, with the dataset's class count,
+    /// <see cref="Head"/> and the backbone freezing overrides applied.</summary>
+    public ModelConfig ResolveModel(int numClasses)
+    {
+        var cfg = Model is { } custom ? custom with { NumClasses = numClasses, Head = Head } : ModelPresets.Get(Preset, numClasses, Head);
+        return cfg with
+        {
+            FrozenStages = FrozenStages ?? cfg.FrozenStages,
+            NormEval = NormEval ?? cfg.NormEval,
+            FreezeNormAffine = FreezeNormAffine ?? cfg.FreezeNormAffine,
+        };
+    }
+
     public void Validate()
     {
         static void Check(bool ok, string message) { if (!ok) throw new Tood.CommandLine.UsageException(message); }
         Check(Epochs >= 1, $"--epochs must be ≥ 1, got {Epochs}");
         Check(BatchSize >= 1, $"--batch must be ≥ 1, got {BatchSize}");
-        Check(ImageSize >= 32 && ImageSize % 32 == 0, $"--imgsz must be a positive multiple of 32, got {ImageSize}");
+        Check(EffectiveImageSize.Problem() is null, $"--imgsz: {EffectiveImageSize.Problem()}");
         Check(Lr > 0 && double.IsFinite(Lr), $"--lr must be positive, got {Lr}");
         Check(WarmupIters >= 0, $"--warmup-iters must be ≥ 0, got {WarmupIters}");
         Check(WarmupEpochs >= 0, $"--warmup-epochs must be ≥ 0, got {WarmupEpochs}");
@@ -58,7 +92,21 @@ public sealed record TrainOptions
         Check(ClipGrad is null || ClipGrad > 0, $"--clip-grad must be positive, got {ClipGrad}");
         Check(Workers >= 1, $"--workers must be ≥ 1, got {Workers}");
         Check(MinScale > 0 && MaxScale >= MinScale, $"--scale-jitter must be MIN,MAX with 0 < MIN ≤ MAX");
-        Check((ValAnnotations is null) == (ValImages is null), "--val-data and --val-images go together");
+        static bool IsJson(string? p) => p?.EndsWith(".json", StringComparison.OrdinalIgnoreCase) == true;
+        Check(!IsJson(TrainAnnotations) || TrainImages is not null, "--images DIR is needed with a COCO .json --data");
+        Check(!IsJson(ValAnnotations) || ValImages is not null, "--val-images DIR is needed with a COCO .json --val-data");
+        Check(ValImages is null || ValAnnotations is not null, "--val-images needs --val-data");
         Check(ValEvery >= 1, $"--val-every must be ≥ 1, got {ValEvery}");
     }
+
+    private bool PaperScalePreset => (Model?.Preset ?? Preset).Equals("r50", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The input size trained at: <see cref="ImageSize"/>, else the preset's recipe — r50: keep-ratio
+    /// 1333x800 padded to 32 (the paper's, spec §5); tiny/r18: a 512 square letterbox, faster on small models
+    /// and exactly what the deployed fixed-size ONNX model sees.</summary>
+    public ImageSizeSpec EffectiveImageSize => ImageSize ?? (PaperScalePreset ? ImageSizeSpec.Mmdet1333x800 : ImageSizeSpec.Square(512));
+
+    /// <summary>The augmentation trained with: flip only for r50 (spec §5) unless <see cref="FlipOnly"/> says
+    /// otherwise; flip + scale jitter (<see cref="MinScale"/>..<see cref="MaxScale"/>) for the small presets.</summary>
+    public AugmentOptions EffectiveAugment => (FlipOnly ?? PaperScalePreset) ? AugmentOptions.FlipOnly : new AugmentOptions(0.5, MinScale, MaxScale);
 }

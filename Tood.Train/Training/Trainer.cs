@@ -56,9 +56,9 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
         }
 
         CategoryMap? map = resumed is null ? null : new CategoryMap(resumed.Meta.CategoryIds, resumed.Meta.ClassNames);
-        var train = CocoDetectionDataset.Load(o.TrainAnnotations, o.TrainImages, map, w => _log.WriteLine(w));
+        var train = CocoDetectionDataset.Open(o.TrainAnnotations, o.TrainImages, o.TrainSplit, o.Classes, map, w => _log.WriteLine(w));
         map = train.Categories;
-        var val = o.ValAnnotations is null ? null : CocoDetectionDataset.Load(o.ValAnnotations, o.ValImages!, map, w => _log.WriteLine(w));
+        var val = o.ValAnnotations is null ? null : CocoDetectionDataset.Open(o.ValAnnotations, o.ValImages, o.ValSplit, o.Classes, map, w => _log.WriteLine(w));
 
         torch.manual_seed(o.Seed);
         ToodDetector model;
@@ -79,7 +79,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
         }
         else
         {
-            try { model = new ToodDetector(o.Model is { } custom ? custom with { NumClasses = map.Count, Head = o.Head } : ModelPresets.Get(o.Preset, map.Count, o.Head)); }
+            try { model = new ToodDetector(o.ResolveModel(map.Count)); }
             catch (ArgumentException e) { throw new Tood.CommandLine.UsageException(e.Message); }
             // ImageNet backbone (spec §1, P7); loaded before moving to the device.
             if (o.BackboneWeights is { } weights)
@@ -93,8 +93,9 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
         using var optimizer = torch.optim.SGD(parameters, o.Lr, o.Momentum, 0, o.WeightDecay, false);
         if (resumed?.OptimizerState is { } state) Checkpoint.RestoreOptimizer(optimizer, state);
 
-        var loader = new DataLoader(train, new DataLoaderOptions(o.BatchSize, o.ImageSize, Shuffle: true,
-            new AugmentOptions(0.5, o.MinScale, o.MaxScale), o.Seed, SkipEmpty: true, DropLast: false, o.Workers, Prefetch: 2));
+        var size = o.EffectiveImageSize;
+        var loader = new DataLoader(train, new DataLoaderOptions(o.BatchSize, size, Shuffle: true, o.EffectiveAugment, o.Seed,
+            SkipEmpty: true, DropLast: false, o.Workers, Prefetch: 2, size.KeepRatio ? BatchGrouping.Orientation : BatchGrouping.None));
         int batches = loader.BatchesPerEpoch;
         int stepsPerEpoch = (batches + o.Accumulate - 1) / o.Accumulate;
         var schedule = new LrSchedule(o.Lr, o.Epochs, stepsPerEpoch, o.Schedule, o.WarmupIters);
@@ -187,7 +188,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
             double? ap = null, ap50 = null;
             if (val is not null && ((epoch + 1) % o.ValEvery == 0 || epoch + 1 == o.Epochs))
             {
-                var (stats, _) = await Validator.EvaluateAsync(model, val, o.ImageSize, device, o.BatchSize, o.Workers, ct: ct);
+                var (stats, _) = await Validator.EvaluateAsync(model, val, size, device, o.BatchSize, o.Workers, ct: ct);
                 model.train();
                 ap = stats.AP;
                 ap50 = stats.AP50;
@@ -248,12 +249,13 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
             Model = model.Config,
             ClassNames = [.. map.Names],
             CategoryIds = [.. map.CategoryIds],
-            InputWidth = o.ImageSize,
-            InputHeight = o.ImageSize,
+            // Deployment input (export default); eval uses the training spec itself (ImageSizeSpec.EvalMetaKey).
+            InputWidth = o.EffectiveImageSize.DeploymentSize.Width,
+            InputHeight = o.EffectiveImageSize.DeploymentSize.Height,
             Epoch = epochsDone,
             GlobalStep = step,
             BestMap = best,
-            TrainingData = train.Summary(),
+            TrainingData = o.DataCredit is null ? train.Summary() : $"{train.Summary()}. {o.DataCredit}",
             Extra = new Dictionary<string, string>
             {
                 ["seed"] = o.Seed.ToString(inv),
@@ -265,7 +267,8 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
                 ["batch"] = o.BatchSize.ToString(inv),
                 ["accumulate"] = o.Accumulate.ToString(inv),
                 ["clip_grad"] = o.ClipGrad?.ToString("R", inv) ?? "none",
-                ["scale_jitter"] = string.Create(inv, $"{o.MinScale},{o.MaxScale}"),
+                ["scale_jitter"] = o.EffectiveAugment is { MinScale: 1, MaxScale: 1 } ? "none (flip only)" : string.Create(inv, $"{o.EffectiveAugment.MinScale},{o.EffectiveAugment.MaxScale}"),
+                [ImageSizeSpec.EvalMetaKey] = o.EffectiveImageSize.ToString(),
             },
         };
     }

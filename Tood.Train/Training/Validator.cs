@@ -1,5 +1,7 @@
+using System.Runtime.InteropServices;
 using Tood.Realtime.Coco;
 using Tood.Realtime.Evaluation;
+using Tood.Realtime.Postprocess;
 using Tood.Train.Data;
 using Tood.Train.Model;
 using TorchSharp;
@@ -7,20 +9,30 @@ using static TorchSharp.torch;
 
 namespace Tood.Train.Training;
 
-/// <summary>Runs a detector over a dataset (runtime letterbox, no augmentation), decodes per spec §6 and
-/// scores the detections with <see cref="CocoEvaluator"/> against the dataset's original COCO file.</summary>
+/// <summary>
+/// Runs a detector over a dataset (no augmentation), decodes every image with the runtime's
+/// <see cref="DetectionDecoder"/> — the same code <c>tood-live</c> runs on the exported model — and scores the
+/// detections with <see cref="CocoEvaluator"/> against the dataset's original COCO file. A keep-ratio size
+/// batches only images of the same padded shape, so each image is padded to its own multiple of 32 and the
+/// result equals MMDetection's one-image-per-batch test.
+/// </summary>
 public static class Validator
 {
+    /// <param name="decode">Decoding thresholds; default <see cref="DecodeOptions.CocoEval"/> (spec §6, mmdet port).</param>
     public static async Task<(CocoStats Stats, List<CocoAnnotation> Detections)> EvaluateAsync(
-        ToodDetector model, CocoDetectionDataset dataset, int imageSize, Device device, int batchSize = 8, int workers = 2,
-        DetectionDecoder? decoder = null, CancellationToken ct = default)
+        ToodDetector model, CocoDetectionDataset dataset, ImageSizeSpec imageSize, Device device, int batchSize = 8, int workers = 2,
+        DecodeOptions? decode = null, CancellationToken ct = default)
     {
-        decoder ??= new DetectionDecoder();
-        var loader = new DataLoader(dataset, new DataLoaderOptions(batchSize, imageSize, Shuffle: false, Augment: null, Workers: workers));
+        decode ??= DecodeOptions.CocoEval;
+        decode.Validate();
+        var loader = new DataLoader(dataset, new DataLoaderOptions(batchSize, imageSize, Shuffle: false, Augment: null, Workers: workers,
+            Grouping: imageSize.KeepRatio ? BatchGrouping.Shape : BatchGrouping.None));
+        var decoder = new DetectionDecoder();
+        var names = dataset.Categories.Names;
         bool wasTraining = model.training;
         model.eval();
         var detections = new List<CocoAnnotation>();
-        long nextId = 1;
+        var perImage = new List<Detection>();
         try
         {
             await foreach (var batch in loader.ReadEpochAsync(0, 0, ct))
@@ -29,25 +41,19 @@ public static class Validator
                 using var scope = torch.NewDisposeScope();
                 using var noGrad = torch.no_grad();
                 using var output = model.forward(batch.Images.to(device));
-                var scores = output.InferenceScores();
-                var boxes = output.FlatBoxes();
-                var levelCounts = output.LevelSizes.Select(s => s.Height * s.Width).ToList();
+                var scores = output.InferenceScores().to(ScalarType.Float32).cpu().contiguous();
+                var boxes = output.FlatBoxes().to(ScalarType.Float32).cpu().contiguous();
+                int[] levels = [.. output.LevelSizes.Select(s => s.Height * s.Width)];
+                int k = output.NumClasses;
+                long anchors = scores.shape[1];
+                var allScores = MemoryMarshal.Cast<byte, float>(scores.bytes);
+                var allBoxes = MemoryMarshal.Cast<byte, float>(boxes.bytes);
                 for (int i = 0; i < batch.Size; i++)
                 {
-                    var dets = decoder.Decode(scores[i], boxes[i], levelCounts, batch.Placements[i], batch.SourceWidths[i], batch.SourceHeights[i]);
-                    foreach (var d in dets)
-                    {
-                        // spec §6: COCO [x, y, w, h] with w = x2 − x1 (no +1).
-                        detections.Add(new CocoAnnotation
-                        {
-                            Id = nextId++,
-                            ImageId = batch.ImageIds[i],
-                            CategoryId = dataset.Categories.CategoryId(d.ClassIndex),
-                            Bbox = [Math.Round(d.X1, 2), Math.Round(d.Y1, 2), Math.Round(d.X2 - d.X1, 2), Math.Round(d.Y2 - d.Y1, 2)],
-                            Area = (d.X2 - d.X1) * (d.Y2 - d.Y1),
-                            Score = Math.Round(d.Score, 5),
-                        });
-                    }
+                    perImage.Clear();
+                    decoder.Decode(allBoxes.Slice((int)(i * anchors * 4), (int)(anchors * 4)), allScores.Slice((int)(i * anchors * k), (int)(anchors * k)),
+                        k, levels, decode, batch.Placements[i].ToLetterbox(), batch.SourceWidths[i], batch.SourceHeights[i], names, perImage);
+                    foreach (var d in perImage) detections.Add(ToCoco(d, batch.ImageIds[i], dataset.Categories, detections.Count + 1));
                 }
             }
         }
@@ -58,4 +64,15 @@ public static class Validator
         var stats = CocoEvaluator.Evaluate(dataset.Coco, detections);
         return (stats, detections);
     }
+
+    /// <summary>A detection as a COCO result: [x, y, w, h] with w = x2 − x1 (no +1, spec §6).</summary>
+    public static CocoAnnotation ToCoco(Detection d, long imageId, CategoryMap categories, long id) => new()
+    {
+        Id = id,
+        ImageId = imageId,
+        CategoryId = categories.CategoryId(d.ClassId),
+        Bbox = [Math.Round(d.X1, 2), Math.Round(d.Y1, 2), Math.Round(d.X2 - d.X1, 2), Math.Round(d.Y2 - d.Y1, 2)],
+        Area = (d.X2 - d.X1) * (d.Y2 - d.Y1),
+        Score = Math.Round(d.Score, 5),
+    };
 }

@@ -1,4 +1,6 @@
 using Tood.Realtime.Inference;
+using Tood.Realtime.Video;
+using Tood.Realtime.Video.Ffmpeg;
 
 namespace Tood.Live.Bench;
 
@@ -13,6 +15,9 @@ public sealed record BenchOptions
     public DeviceSpec Device { get; init; } = DeviceSpec.Cpu;
     /// <summary>CPU provider threading of the pipeline (and the raw mode measured with it): tood-live's file-mode defaults.</summary>
     public CpuThreading Cpu { get; init; } = CpuThreading.ForMode(live: false);
+    /// <summary>Encoder of the pipeline's and the naive loop's mp4 (tood-live's default: H.264 through ffmpeg when installed).</summary>
+    public VideoCodec Codec { get; init; } = VideoCodec.Auto;
+    public FfmpegTool? Ffmpeg { get; init; } = FfmpegTool.Find();
     /// <summary>Skip the OpenCV DNN attempt.</summary>
     public bool SkipOpenCvDnn { get; init; }
     public Action<string>? Log { get; init; }

@@ -75,7 +75,8 @@ public sealed record BenchReport(
     [property: JsonPropertyName("pipeline_over_best_raw")] double PipelineOverBestRaw,
     [property: JsonPropertyName("pipeline_over_naive")] double PipelineOverNaive,
     [property: JsonPropertyName("pipeline_over_best_naive")] double PipelineOverBestNaive,
-    [property: JsonPropertyName("peak_working_set_mb")] double PeakWorkingSetMb)
+    [property: JsonPropertyName("peak_working_set_mb")] double PeakWorkingSetMb,
+    [property: JsonPropertyName("cpu_bound")] CpuBound Bound)
 {
     public string ToTable()
     {
@@ -103,6 +104,35 @@ public sealed record BenchReport(
         Stages("naive", NaiveStageMs);
         sb.AppendLine(string.Create(inv, $"pipeline / raw = {PipelineOverRaw:0.000} (best raw: {PipelineOverBestRaw:0.000})   pipeline / naive = {PipelineOverNaive:0.000} (best naive: {PipelineOverBestNaive:0.000})"));
         sb.AppendLine(string.Create(inv, $"pipeline latency mean {PipelineLatencyMs:0.0} ms   peak working set {PeakWorkingSetMb:0} MB"));
+        sb.AppendLine(string.Create(inv, $"CPU bound: {ProcessorCount} cores / (inference {Bound.InferenceCpuMs:0.00} + other work {Bound.OtherCpuMs:0.00} CPU ms per frame) = {Bound.Fps:0.0} FPS; pipeline / bound = {Bound.PipelineOverBound:0.000}"));
+        sb.AppendLine(string.Create(inv, $"pipeline CPU {Bound.PipelineCpuMs:0.00} ms per frame: CPU efficiency (inference + other) / pipeline = {Bound.CpuEfficiency:0.000}"));
         return sb.ToString();
+    }
+}
+
+/// <summary>
+/// The most a pipeline on this CPU can do: every core busy, each frame costing the raw mode's inference CPU plus
+/// the rest of the work — decode, letterbox, decode/NMS, draw, encode — as the naive loop measures it (its CPU per
+/// frame, the encoder child's included, less the same inference CPU; both loops run the same single-threaded
+/// session). <c>pipeline_over_bound</c> is how close the pipeline gets — meaningful on an otherwise idle machine.
+/// <c>cpu_efficiency</c> = (inference + other) / the pipeline's own CPU per frame: the share of its CPU that is the
+/// work itself rather than the cost of running stages in parallel; it holds up when other processes share the cores.
+/// </summary>
+public sealed record CpuBound(
+    [property: JsonPropertyName("inference_cpu_ms_per_frame")] double InferenceCpuMs,
+    [property: JsonPropertyName("other_cpu_ms_per_frame")] double OtherCpuMs,
+    [property: JsonPropertyName("fps")] double Fps,
+    [property: JsonPropertyName("pipeline_over_bound")] double PipelineOverBound,
+    [property: JsonPropertyName("pipeline_cpu_ms_per_frame")] double PipelineCpuMs,
+    [property: JsonPropertyName("cpu_efficiency")] double CpuEfficiency)
+{
+    public static CpuBound Of(ModeResult raw, ModeResult naive, ModeResult pipeline, int cores)
+    {
+        static double PerFrame(ModeResult r) => 1000 * r.CpuSeconds / Math.Max(r.Frames, 1);
+        double inference = PerFrame(raw);
+        double other = Math.Max(0, PerFrame(naive) - inference);
+        double fps = cores * 1000 / Math.Max(inference + other, 1e-9);
+        double pipelineCpu = PerFrame(pipeline);
+        return new CpuBound(inference, other, fps, pipeline.Fps / fps, pipelineCpu, (inference + other) / Math.Max(pipelineCpu, 1e-9));
     }
 }

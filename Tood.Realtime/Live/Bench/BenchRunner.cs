@@ -6,6 +6,7 @@ using Tood.Realtime.Inference;
 using Tood.Realtime.Pipeline;
 using Tood.Realtime.Postprocess;
 using Tood.Realtime.Rendering;
+using Tood.Realtime.Sinks;
 using Tood.Realtime.Video;
 
 namespace Tood.Live.Bench;
@@ -44,7 +45,8 @@ public static class BenchRunner
             var cpu0 = CpuSeconds();
             using (var src = new LimitedFrameSource(VideoCaptureSource.OpenFile(o.Source), o.Frames))
             {
-                var pipeline = new VideoPipeline(detector, new VideoPipelineOptions { Batch = o.Batch, OutputVideo = Path.Combine(tmp, "pipeline.mp4"), Log = log }, src);
+                // DrawStatus: the same drawing work as the naive loop below, which draws an FPS line on every frame.
+                var pipeline = new VideoPipeline(detector, new VideoPipelineOptions { Batch = o.Batch, OutputVideo = Path.Combine(tmp, "pipeline.mp4"), Codec = o.Codec, Ffmpeg = o.Ffmpeg, DrawStatus = true, Log = log }, src);
                 summary = await pipeline.RunAsync(ct);
             }
             var pipe = ModeResult.Of(summary.Frames, summary.Seconds, CpuSeconds() - cpu0, PeakWorkingSet());
@@ -64,7 +66,8 @@ public static class BenchRunner
             double bestRaw = baselines.Select(b => b.Raw.Fps).Append(raw.Fps).Max(), bestNaive = baselines.Select(b => b.Naive.Fps).Append(naive.Fps).Max();
             return new BenchReport(Path.GetFullPath(o.Model), m.Preset, $"{m.InputWidth}x{m.InputHeight}", Path.GetFullPath(o.Source), size, o.Batch,
                 detector.Device.ToString(), Environment.ProcessorCount, cpu ? o.Cpu.ToString() : "n/a", raw, pipe, StageMs.From(summary.StageMs), summary.MeanLatencyMs,
-                naive, naiveStages, baselines, dnn, pipe.Fps / raw.Fps, pipe.Fps / bestRaw, pipe.Fps / naive.Fps, pipe.Fps / bestNaive, PeakWorkingSet() / 1048576.0);
+                naive, naiveStages, baselines, dnn, pipe.Fps / raw.Fps, pipe.Fps / bestRaw, pipe.Fps / naive.Fps, pipe.Fps / bestNaive, PeakWorkingSet() / 1048576.0,
+                CpuBound.Of(raw, naive, pipe, Environment.ProcessorCount));
         }
         finally
         {
@@ -79,11 +82,7 @@ public static class BenchRunner
             Cpu = cpu,
         });
 
-    private static double CpuSeconds()
-    {
-        using var p = Process.GetCurrentProcess();
-        return p.TotalProcessorTime.TotalSeconds;
-    }
+    private static double CpuSeconds() => ProcessCpu.TotalSeconds();
 
     private static long PeakWorkingSet()
     {
@@ -144,8 +143,8 @@ public static class BenchRunner
     {
         var engine = detector.Engine;
         using var src = new LimitedFrameSource(VideoCaptureSource.OpenFile(o.Source), o.Frames);
-        using var writer = new VideoWriter(outPath, FourCC.FromFourChars('m', 'p', '4', 'v'), src.Fps > 0 ? src.Fps : 30, new Size(src.Width, src.Height));
-        if (!writer.IsOpened()) throw new IOException($"naive loop: cannot write {outPath}");
+        // The pipeline's encoder (H.264 through an ffmpeg child by default): its CPU is counted once it has exited.
+        using var writer = VideoOutputs.Create(outPath, src.Width, src.Height, src.Fps > 0 ? src.Fps : 30, o.Codec, o.Ffmpeg, null, out _);
         var renderer = new OverlayRenderer();
         var slot = engine.Rent();
         var frames = new List<Mat>(o.Batch);
@@ -180,14 +179,14 @@ public static class BenchRunner
                     renderer.Draw(frames[i], dets[i], string.Create(CultureInfo.InvariantCulture, $"FPS {fps:0.0}"));
                 }
                 long t5 = Stopwatch.GetTimestamp();
-                foreach (var f in frames) writer.Write(f);
+                for (int i = 0; i < frames.Count; i++) writer.Write(new ProcessedFrame(n + i, 0, frames[i], dets[i]));
                 long t6 = Stopwatch.GetTimestamp();
                 capture += t1 - t0; pre += t2 - t1; infer += t3 - t2; post += t4 - t3; render += t5 - t4; write += t6 - t5;
                 n += frames.Count;
                 foreach (var f in frames) f.Dispose();
                 frames.Clear();
             }
-            writer.Release();
+            writer.Complete(); // waits for the encoder to finish the file
             wall.Stop();
         }
         finally

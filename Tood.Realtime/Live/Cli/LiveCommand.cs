@@ -1,184 +1,158 @@
-using System.Globalization;
+using System.CommandLine;
 using Tood.CommandLine;
+using Tood.Live.Cli.Options;
 using Tood.Realtime.Inference;
 using Tood.Realtime.Pipeline;
-using Tood.Realtime.Postprocess;
 using Tood.Realtime.Video;
+using Tood.Realtime.Video.Ffmpeg;
 
 namespace Tood.Live.Cli;
 
-/// <summary>The <c>tood-live</c> command: parse options, load the detector, run the <see cref="VideoPipeline"/>, print a summary.</summary>
-public static class LiveCommand
+/// <summary>
+/// <c>tood-live</c> itself (the root command): detect objects in a video, camera or stream with the
+/// <see cref="VideoPipeline"/> and print a summary. Options are declared here in help order; subcommands are
+/// registered in <see cref="LiveCli"/>.
+/// </summary>
+internal sealed class LiveCommand : RootCommand, IHelpText
 {
-    public const int ExitOk = 0, ExitError = 1, ExitUsage = 2, ExitInterrupted = 130;
+    // input
+    private readonly Option<int?> _camera = CliOptions.OptionalInt("--camera", "N", "camera index (live mode: a model run takes the newest frame, older ones are dropped)", min: 0);
+    private readonly Option<string?> _source = CliOptions.Text("--source", "PATH|URL",
+        "video file (every frame processed, in order) or stream URL rtsp://, rtsps://, http(s)://, udp://, tcp://, srt:// (live mode; read through ffmpeg)");
+    private readonly InputOptions _input = new();
+    // model
+    private readonly Option<string> _model = CliOptions.RequiredText("--model", "M.onnx", "model exported by 'tood-train export' (Tood metadata required)");
+    private readonly Option<DeviceSpec> _device = DeviceOption.Create("auto",
+        "auto | cpu | dml[:adapter] | cuda[:id]; auto = DirectML on Windows, else CUDA, else CPU, and any GPU failure at start " +
+        "falls back to CPU (logged). dml = the high-performance GPU, dml:N = DXGI adapter N (tood-live devices lists them). " +
+        "An explicit device that is missing or fails to start is an error. A GPU lost during a run is rebuilt once; then auto " +
+        "continues on CPU and an explicit device stops (exit 1).");
+    private readonly Option<int> _batch = CliOptions.Int("--batch", "N", "frames per model run (file mode fills batches, live mode never waits)", 1, min: 1);
+    private readonly CpuThreadingOptions _cpu = new();
+    // detection
+    private readonly DetectionOptions _detection = new();
+    // output
+    private readonly Option<string?> _output = CliOptions.Value<string?>("--output", "OUT.mp4",
+        "annotated video, same size and frame count as the input (÷ --vid-stride); in live mode at the source's frame rate, "
+        + "each processed frame repeated until the next (plays at real speed)", Mp4Path);
+    private readonly CodecOption _codec = new(
+        "encoder of --output: auto = H.264 if ffmpeg is installed, else mp4v through OpenCV (logged); h264/hevc are yuv420p with the moov atom first (plays in browsers) and need ffmpeg");
+    private readonly CancellationToken _stopNow;
+    private readonly Option<bool> _show = CliOptions.Flag("--show", "show the annotated frames in a window, with the FPS/latency banner ('q' or Esc stops)");
+    private readonly Option<bool> _noShow = CliOptions.Flag("--no-show", "no window (the default)");
+    private readonly Option<bool> _status = CliOptions.Flag("--status", "also draw the FPS/latency banner on the saved video (off by default: saved frames carry only the detections)");
+    private readonly Option<string?> _json = CliOptions.Text("--save-json", "D.jsonl",
+        "one JSON object per frame: {\"frame\", \"time\", \"width\", \"height\", \"detections\": [{\"x1\", \"y1\", \"x2\", \"y2\", \"score\", \"class_id\", \"class\"}]}");
+    private readonly Option<string?> _csv = CliOptions.Text("--save-csv", "D.csv", "one row per detection: frame,time,x1,y1,x2,y2,score,class_id,class");
+    private readonly Option<int> _lineWidth = CliOptions.Int("--line-width", "W", "box line width in pixels (0: scaled to the frame)", 0, min: 0);
+    private readonly Option<int> _vidStride = CliOptions.Int("--vid-stride", "K", "process every K-th frame", 1, min: 1);
 
-    public const string Help = """
-        tood-live — real-time TOOD object detection on video, a camera or a stream (ONNX Runtime + OpenCV)
+    private readonly DeviceFaultInjection? _faults;
 
-        usage: tood-live (--camera N | --source FILE_OR_URL) --model M.onnx [options]
-               tood-live bench --model M.onnx --source VIDEO [--batch N] [--frames F] [--json OUT]   (see tood-live bench --help)
+    public LiveCommand() : this(default, null) { }
 
-        input (exactly one):
-          --camera N            camera index (live mode: stale frames are dropped, capture never waits)
-          --source PATH|URL     video file (every frame processed, in order) or stream URL rtsp://, http:// (live mode)
-        model:
-          --model M.onnx        model exported by 'tood-train export' (Tood metadata required)
-          --device D            auto (default) | cpu | dml[:adapter] | cuda[:id]; auto = DirectML on Windows,
-                                else CUDA, else CPU (logged). An explicitly requested device that is missing is an error.
-          --batch N             frames per model run (default 1; file mode fills batches, live mode never waits)
-          --cpu-runs N          CPU provider: model runs in flight at once (default: one per core in file mode,
-                                1 in live mode)
-          --cpu-threads N       CPU provider: ONNX Runtime intra-op threads per run (default: 1 in file mode,
-                                one per core in live mode)
-          --cpu-spin on|off     CPU provider: let idle ORT threads spin-wait (default off: the pipeline's decode,
-                                drawing and encode threads need those cores; see BENCHMARKS.md)
-        detection:
-          --conf T              score threshold, default 0.25 (COCO evaluation uses 0.05)
-          --iou T               class-aware NMS IoU threshold, default 0.6
-          --max-det N           detections kept per frame, default 100
-          --classes a,b         only these classes, by name or index (e.g. person,car or 0,2)
-        output:
-          --output OUT.mp4      annotated video (mp4v), same size and frame count as the input (÷ --vid-stride)
-          --show | --no-show    show the annotated frames in a window ('q' or Esc stops); default --no-show
-          --save-json D.jsonl   one JSON object per frame: {"frame","time","width","height","detections":[{"x1","y1","x2","y2","score","class_id","class"}]}
-          --save-csv D.csv      one row per detection: frame,time,x1,y1,x2,y2,score,class_id,class
-          --line-width W        box line width in pixels (default: scaled to the frame)
-          --vid-stride K        process every K-th frame (default 1)
-          -h, --help            this reference
+    /// <param name="stopNow">the second stop signal: stop at once, still finalising the outputs.</param>
+    /// <param name="faults">test seam: a simulated GPU and lost-device faults (<see cref="DeviceFaultInjection"/>).</param>
+    internal LiveCommand(CancellationToken stopNow, DeviceFaultInjection? faults) : base("tood-live — real-time TOOD object detection on video, a camera or a stream (ONNX Runtime + OpenCV)")
+    {
+        _stopNow = stopNow;
+        _faults = faults;
+        Options.Add(_camera);
+        Options.Add(_source);
+        _input.AddTo(this, _camera, _source);
+        Options.Add(_model);
+        Options.Add(_device);
+        Options.Add(_batch);
+        _cpu.AddTo(this);
+        _detection.AddTo(this);
+        Options.Add(_output);
+        Options.Add(_codec.Option);
+        Options.Add(_show);
+        Options.Add(_noShow);
+        Options.Add(_status);
+        Options.Add(_json);
+        Options.Add(_csv);
+        Options.Add(_lineWidth);
+        Options.Add(_vidStride);
+        Validators.Add(r =>
+        {
+            if ((r.GetResult(_camera) is null) == (r.GetResult(_source) is null)) r.AddError("give exactly one of --camera N or --source FILE_OR_URL");
+            else if (r.GetResult(_show) is not null && r.GetResult(_noShow) is not null) r.AddError("--show and --no-show contradict each other");
+        });
+        SetAction((parse, ct) => ExecuteAsync(parse, CliConsole.From(parse), ct));
+    }
 
-        Coordinates are source-image pixels (x1,y1,x2,y2). Ctrl+C stops capture, finishes frames in flight
-        and finalises every output (the mp4 plays). A progress bar (FPS, ETA) is drawn on stderr in file mode
-        when stderr is a terminal; a run summary (FPS, per-stage ms, latency, dropped frames) ends every run.
-        exit codes: 0 done, 1 error (bad model/video/camera/output path), 2 usage error, 130 interrupted.
-
-        examples:
-          tood-live --source traffic.mp4 --model tood_r50.onnx --output traffic_det.mp4 --save-json traffic.jsonl
-          tood-live --camera 0 --model tood_tiny.onnx --show --conf 0.4 --classes person
+    public string Usage => """
+        tood-live (--camera N | --source FILE_OR_URL) --model M.onnx [options]
+        tood-live bench --model M.onnx --source VIDEO [options]
         """;
 
-    private static readonly HashSet<string> Flags = ["show", "no-show", "help"];
+    public string Epilog => """
+        Coordinates are source-image pixels (x1,y1,x2,y2). Ctrl+C, SIGTERM, SIGHUP (terminal closed) and SIGQUIT stop
+        capture, finish the frames in flight and finalise every output (the mp4 plays); a second one stops at once,
+        still finalising them. The log line "video I/O: ..." says what reads the input and what writes the video.
+        A progress bar (FPS, ETA) is drawn on stderr in file mode when stderr is a terminal; a run summary (FPS,
+        per-stage ms, latency, dropped frames, reconnects) ends every run.
+        Options can also come from a response file: tood-live @args.rsp (one token or option per line).
+        Exit codes: 0 done, 1 error (bad model/video/camera/output path; a file that stops decoding early, "decode
+        failed at frame N of M", with the outputs kept up to there; a failed stream), 2 usage error, 128 + the
+        signal when stopped by one (130 Ctrl+C, 143 SIGTERM).
 
-    /// <summary>Runs the command; returns the process exit code. Messages go to <paramref name="stderr"/>, the summary to <paramref name="stdout"/>.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, bool interactiveStderr, CancellationToken ct)
+        Examples:
+          tood-live --source traffic.mp4 --model tood_r50.onnx --output traffic_det.mp4 --save-json traffic.jsonl
+          tood-live --camera 0 --width 1280 --height 720 --fourcc MJPG --model tood_tiny.onnx --show --classes person
+          tood-live --source rtsp://cam.local/stream --reconnect 5 --model tood_tiny.onnx --output cam.mp4
+        """;
+
+    private static string Mp4Path(string path) => path.EndsWith(".mp4", StringComparison.OrdinalIgnoreCase) ? path
+        : throw new FormatException($"--output {path}: the video is written as mp4; use a .mp4 name");
+
+    private async Task<int> ExecuteAsync(ParseResult parse, CliConsole console, CancellationToken ct)
     {
-        if (args.Length > 0 && args[0] == "bench") return await Bench.BenchCommand.RunAsync(args[1..], stdout, stderr, ct);
-        LiveOptions o;
-        try
-        {
-            if (args.Length == 0 || args.Contains("-h") || args.Contains("--help")) { stdout.Write(Help); return args.Length == 0 ? ExitUsage : ExitOk; }
-            o = LiveOptions.Parse(args);
-        }
-        catch (UsageException e) { return Fail(stderr, e.Message + " (see tood-live --help)", ExitUsage); }
+        void Log(string m) => console.Error.WriteLine($"tood-live: {m}");
+        string model = parse.GetRequiredValue(_model);
+        string? output = parse.GetValue(_output), json = parse.GetValue(_json), csv = parse.GetValue(_csv);
+        bool show = parse.GetValue(_show);
+        int batch = parse.GetValue(_batch);
 
-        void Log(string m) => stderr.WriteLine($"tood-live: {m}");
-        try
+        var ffmpeg = FfmpegTool.Find();
+        using var source = FrameSources.Open(parse.GetValue(_source), parse.GetValue(_camera), _input.Read(parse), ffmpeg, Log, ct);
+        var cpu = _cpu.Read(parse).Or(CpuThreading.ForMode(source.IsLive));
+        using var detector = Detector.Load(model, new DetectorOptions
         {
-            using var source = o.Camera is { } cam ? VideoCaptureSource.OpenCamera(cam) : VideoCaptureSource.OpenFile(o.Source!);
-            var cpu = o.Cpu.Or(CpuThreading.ForMode(source.IsLive));
-            using var detector = Detector.Load(o.Model, new DetectorOptions
-            {
-                Device = o.Device, MaxBatch = o.Batch, BufferSets = 4, Log = Log,
-                Cpu = cpu,
-                Decode = new DecodeOptions { ScoreThreshold = o.Conf, IouThreshold = o.Iou, MaxDetections = o.MaxDet },
-            });
-            if (o.Classes is not null)
-                detector.DecodeOptions = detector.DecodeOptions with { Classes = ResolveClasses(o.Classes, detector.ClassNames) };
-            var runDetector = detector;
-            bool live = source.IsLive;
-            Log($"{source.Description}: {source.Width}x{source.Height} @ {source.Fps:0.##} fps{(source.FrameCount is { } n ? $", {n} frames" : "")}, {(live ? "live mode" : "file mode")}; " +
-                $"model {Path.GetFileName(o.Model)} ({runDetector.Model.Preset}, {runDetector.Model.InputWidth}x{runDetector.Model.InputHeight}, {runDetector.Model.NumClasses} classes) on {runDetector.Device}" +
-                (runDetector.Device.Kind == DeviceKind.Cpu ? $" ({cpu})" : ""));
-            if (o.Output is null && !o.Show && o.Json is null && o.Csv is null)
-                Log("no --output, --show, --save-json or --save-csv given: detections are only counted");
+            Device = parse.GetValue(_device), MaxBatch = batch, BufferSets = 4, Log = Log, Cpu = cpu, Decode = _detection.Read(parse), Faults = _faults,
+        });
+        if (_detection.ResolveClasses(parse, detector.ClassNames) is { } classes)
+            detector.DecodeOptions = detector.DecodeOptions with { Classes = classes };
+        bool live = source.IsLive;
+        Log($"{source.Description}: {source.Width}x{source.Height} @ {source.Fps:0.##} fps{(source.FrameCount is { } n ? $", {n} frames" : "")}, {(live ? "live mode" : "file mode")}; " +
+            $"model {Path.GetFileName(model)} ({detector.Model.Preset}, {detector.Model.InputWidth}x{detector.Model.InputHeight}, {detector.Model.NumClasses} classes) on {detector.Device}" +
+            (detector.Device.Kind == DeviceKind.Cpu ? $" ({cpu})" : ""));
+        if (output is null && !show && json is null && csv is null)
+            Log("no --output, --show, --save-json or --save-csv given: detections are only counted");
 
-            var bar = !live && interactiveStderr ? new ProgressBar(stderr) : null;
-            var pipeline = new VideoPipeline(runDetector, new VideoPipelineOptions
-            {
-                OutputVideo = o.Output, Show = o.Show, JsonlPath = o.Json, CsvPath = o.Csv, Batch = o.Batch,
-                VidStride = o.VidStride, LineWidth = o.LineWidth, Progress = bar, Log = Log,
-            }, source);
-            RunSummary summary;
-            try { summary = await pipeline.RunAsync(ct); }
-            finally { bar?.Finish(); }
-            stdout.WriteLine(summary.ToString());
-            foreach (var (flag, path) in new[] { ("output", o.Output), ("save-json", o.Json), ("save-csv", o.Csv) })
-                if (path is not null) stdout.WriteLine($"{flag}: {Path.GetFullPath(path)}");
-            return ct.IsCancellationRequested ? ExitInterrupted : ExitOk;
-        }
-        catch (UsageException e) { return Fail(stderr, e.Message + " (see tood-live --help)", ExitUsage); }
-        catch (Exception e) when (e is FileNotFoundException or VideoSourceException or ModelContractException or WindowUnavailableException
-                                      or ExecutionProviderUnavailableException or IOException or UnauthorizedAccessException)
+        var bar = !live && console.InteractiveError ? new ProgressBar(console.Error) : null;
+        var pipeline = new VideoPipeline(detector, new VideoPipelineOptions
         {
-            return Fail(stderr, e.Message, ExitError);
+            OutputVideo = output, Codec = _codec.Read(parse), Ffmpeg = ffmpeg, Show = show, JsonlPath = json, CsvPath = csv, Batch = batch, DrawStatus = parse.GetValue(_status),
+            VidStride = parse.GetValue(_vidStride), LineWidth = parse.GetValue(_lineWidth), Progress = bar, Log = Log,
+        }, source);
+        RunSummary summary;
+        try { summary = await pipeline.RunAsync(ct, _stopNow); }
+        catch (VideoSourceException e) when (e.Summary is { } partial)
+        {
+            PrintSummary(console, partial, output, json, csv); // what was done before the source failed; its outputs are finalised
+            throw;
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested) { return ExitInterrupted; }
-        catch (Exception e) { return Fail(stderr, $"{e.GetType().Name}: {e.Message}", ExitError); }
+        finally { bar?.Finish(); }
+        PrintSummary(console, summary, output, json, csv);
+        return ct.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
     }
 
-    private static int Fail(TextWriter stderr, string message, int code)
+    private static void PrintSummary(CliConsole console, RunSummary summary, string? output, string? json, string? csv)
     {
-        stderr.WriteLine($"tood-live: error: {message}");
-        return code;
-    }
-
-    /// <summary>Maps --classes entries (names or indices) to class indices.</summary>
-    internal static HashSet<int> ResolveClasses(IReadOnlyList<string> items, IReadOnlyList<string> names)
-    {
-        var set = new HashSet<int>();
-        foreach (var raw in items)
-        {
-            var item = raw.Trim();
-            int idx = -1;
-            for (int i = 0; i < names.Count; i++) if (string.Equals(names[i], item, StringComparison.OrdinalIgnoreCase)) { idx = i; break; }
-            if (idx < 0 && int.TryParse(item, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) idx = n < names.Count ? n : -2;
-            if (idx < 0)
-                throw new UsageException($"--classes: '{item}' is not a class of this model ({names.Count} classes: {string.Join(",", names.Take(10))}{(names.Count > 10 ? ",..." : "")})");
-            set.Add(idx);
-        }
-        return set;
-    }
-}
-
-/// <summary>Parsed and range-checked tood-live options.</summary>
-internal sealed record LiveOptions(int? Camera, string? Source, string Model, string? Output, bool Show, float Conf, float Iou, int MaxDet,
-    IReadOnlyList<string>? Classes, int Batch, DeviceSpec Device, string? Json, string? Csv, int VidStride, int LineWidth, CpuThreading Cpu)
-{
-    public static LiveOptions Parse(string[] args)
-    {
-        var p = new ArgParser(args, new HashSet<string>(["show", "no-show", "help"]));
-        if (p.Positionals.Count > 0) throw new UsageException($"unexpected argument '{p.Positionals[0]}'");
-        bool hasCam = p.Has("camera"), hasSrc = p.Has("source");
-        if (hasCam == hasSrc) throw new UsageException("give exactly one of --camera N or --source FILE_OR_URL");
-        int? camera = hasCam ? p.Int("camera", 0) : null;
-        string? source = p.String("source");
-        string model = p.Required("model");
-        bool show = p.Flag("show");
-        if (p.Flag("no-show")) { if (show) throw new UsageException("--show and --no-show contradict each other"); }
-        float conf = (float)p.Double("conf", 0.25);
-        float iou = (float)p.Double("iou", 0.6);
-        if (conf is < 0 or > 1) throw new UsageException($"--conf must be in [0,1], got {conf}");
-        if (iou is < 0 or > 1) throw new UsageException($"--iou must be in [0,1], got {iou}");
-        int maxDet = p.Int("max-det", 100);
-        if (maxDet < 1) throw new UsageException($"--max-det must be ≥ 1, got {maxDet}");
-        var classes = p.String("classes")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (classes is { Length: 0 }) throw new UsageException("--classes needs at least one class name or index");
-        int batch = p.Int("batch", 1);
-        if (batch < 1) throw new UsageException($"--batch must be ≥ 1, got {batch}");
-        DeviceSpec device;
-        try { device = DeviceSpec.Parse(p.String("device", "auto")!); }
-        catch (FormatException e) { throw new UsageException(e.Message); }
-        int stride = p.Int("vid-stride", 1);
-        if (stride < 1) throw new UsageException($"--vid-stride must be ≥ 1, got {stride}");
-        int lw = p.Int("line-width", 0);
-        if (lw < 0) throw new UsageException($"--line-width must be ≥ 0, got {lw}");
-        var output = p.String("output");
-        if (output is not null && !output.EndsWith(".mp4", StringComparison.OrdinalIgnoreCase))
-            throw new UsageException($"--output {output}: the video is written as mp4 (mp4v); use a .mp4 name");
-        var json = p.String("save-json");
-        var csv = p.String("save-csv");
-        var cpu = CpuThreadingArgs.Parse(p);
-        p.Flag("help");
-        p.ThrowOnUnknown();
-        return new LiveOptions(camera, source, model, output, show, conf, iou, maxDet, classes, batch, device, json, csv, stride, lw, cpu);
+        console.Out.WriteLine(summary.ToString());
+        foreach (var (flag, path) in new[] { ("output", output), ("save-json", json), ("save-csv", csv) })
+            if (path is not null && File.Exists(path)) console.Out.WriteLine($"{flag}: {Path.GetFullPath(path)}");
     }
 }

@@ -17,7 +17,9 @@ internal static class ContractModelBuilder
     public static readonly string[] ClassNames = ["red", "green", "blue"];
     private static readonly int[] Strides = [8, 16, 32, 64, 128];
 
-    public enum Variant { Valid, NoMetadata, FloatNchwInput }
+    /// <summary>Valid; NoMetadata; FloatNchwInput (wrong input); BFloat16Sigmoid: a valid graph with a bfloat16 Sigmoid,
+    /// for which the CPU execution provider has no kernel.</summary>
+    public enum Variant { Valid, NoMetadata, FloatNchwInput, BFloat16Sigmoid }
 
     public static void Write(string path, int size = 256, Variant variant = Variant.Valid)
     {
@@ -30,6 +32,14 @@ internal static class ContractModelBuilder
         {
             graph.Message(11, ValueInfo(ModelContract.InputName, 1, [-1, 3, size, size]));
             nodes.Add(Node("Identity", [ModelContract.InputName], ["x_nchw"]));
+        }
+        else if (variant == Variant.BFloat16Sigmoid)
+        {
+            graph.Message(11, ValueInfo(ModelContract.InputName, 2, [-1, size, size, 3]));
+            nodes.Add(Node("Cast", [ModelContract.InputName], ["x_h"], A.Int("to", 16)));
+            nodes.Add(Node("Sigmoid", ["x_h"], ["x_hs"]));
+            nodes.Add(Node("Cast", ["x_hs"], ["x_f"], A.Int("to", 1)));
+            nodes.Add(Node("Transpose", ["x_f"], ["x_nchw"], A.Ints("perm", 0, 3, 1, 2)));
         }
         else
         {

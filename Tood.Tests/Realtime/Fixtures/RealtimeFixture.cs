@@ -27,12 +27,13 @@ public sealed class RealtimeFixture : IDisposable
         ContractModelBuilder.Write(ModelNoMetadata, variant: ContractModelBuilder.Variant.NoMetadata);
         ModelWrongInput = Path.Combine(Dir, "nchw.onnx");
         ContractModelBuilder.Write(ModelWrongInput, variant: ContractModelBuilder.Variant.FloatNchwInput);
-        _tiny = new Lazy<string>(ExportTiny);
+        _tiny = new Lazy<string>(() => ExportTiny(256));
+        _tiny640 = new Lazy<string>(() => ExportTiny(640));
         Video = Path.Combine(Dir, "clip.mp4");
         TestVideo.Write(Video, VideoFrames, VideoWidth, VideoHeight);
     }
 
-    private readonly Lazy<string> _tiny;
+    private readonly Lazy<string> _tiny, _tiny640;
 
     /// <summary>
     /// A real TOOD graph: the <c>tiny</c> preset with random weights (seeded), exported by Tood.Train's
@@ -40,15 +41,19 @@ public sealed class RealtimeFixture : IDisposable
     /// </summary>
     public string TinyModel => _tiny.Value;
 
-    private string ExportTiny()
+    /// <summary>The same real TOOD graph exported at 640×640: several times the work of a 256 run, so a
+    /// paced video at a few tens of fps comes faster than the model (live-mode tests).</summary>
+    public string TinyModel640 => _tiny640.Value;
+
+    private string ExportTiny(int size)
     {
-        var path = Path.Combine(Dir, "tiny_random.onnx");
+        var path = Path.Combine(Dir, $"tiny_random_{size}.onnx");
         torch.manual_seed(7);
         using var model = ToodDetector.Create("tiny", 3);
         ExportTestSupport.Randomize(model, 7);
         model.eval();
-        var meta = ExportTestSupport.Meta(model, 256, 256);
-        ToodOnnxExporter.Export(model, meta, new ExportOptions { InputWidth = 256, InputHeight = 256 }, path);
+        var meta = ExportTestSupport.Meta(model, size, size);
+        ToodOnnxExporter.Export(model, meta, new ExportOptions { InputWidth = size, InputHeight = size }, path);
         return path;
     }
 

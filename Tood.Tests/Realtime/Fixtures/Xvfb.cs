@@ -43,7 +43,14 @@ internal sealed partial class Xvfb : IDisposable
     /// <summary>Reads the screen, sampling every 2nd pixel: (non-black samples, distinct colours).</summary>
     public (int NonBlack, int Colours) Screenshot()
     {
-        var data = File.ReadAllBytes(Path.Combine(_fbdir, "Xvfb_screen0"));
+        // Xvfb creates the mmapped file before it fills in the XWD header: on a loaded machine the first read can
+        // still see zeros (seen: "bits per pixel 0"), so wait for a complete header.
+        byte[] data = File.ReadAllBytes(Path.Combine(_fbdir, "Xvfb_screen0"));
+        for (var sw = Stopwatch.StartNew(); (data.Length < 100 || BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(44, 4)) == 0) && sw.ElapsedMilliseconds < 5000;)
+        {
+            Thread.Sleep(50);
+            data = File.ReadAllBytes(Path.Combine(_fbdir, "Xvfb_screen0"));
+        }
         uint U(int field) => BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(field * 4, 4));
         int headerSize = (int)U(0), width = (int)U(4), height = (int)U(5), bpp = (int)U(11), bytesPerLine = (int)U(12), ncolors = (int)U(19);
         bool littleEndianPixels = U(7) == 0; // byte_order: 0 = LSBFirst

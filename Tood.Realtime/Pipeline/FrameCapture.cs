@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Tood.Realtime.Video;
+
+namespace Tood.Realtime.Pipeline;
+
+/// <summary>
+/// The pipeline's capture thread: reads the (blocking) source and writes frames to the first channel. File mode
+/// waits when the channel is full (no frame lost); live mode never waits — the channel drops its oldest frame
+/// (disposed and counted by the channel's callback). A source failure (<see cref="VideoSourceException"/>: a
+/// file that stops decoding, a stream lost for good) ends capture like the end of the stream, so the frames
+/// already captured are still processed and every output is finalised; the run then reports <see cref="SourceError"/>.
+/// </summary>
+internal sealed class FrameCapture(IFrameSource source, int vidStride, bool live, StageClock clock, CancellationToken stop)
+{
+    private long _captured;
+
+    /// <summary>Frames read (not skipped) so far.</summary>
+    public long Captured => Interlocked.Read(ref _captured);
+
+    /// <summary>Why capture ended early, if the source failed.</summary>
+    public VideoSourceException? SourceError { get; private set; }
+
+    public Task Start(ChannelWriter<FrameEnvelope> writer, CancellationTokenSource abort) =>
+        Task.Factory.StartNew(() => Run(writer, abort), abort.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Run(ChannelWriter<FrameEnvelope> writer, CancellationTokenSource abort)
+    {
+        try
+        {
+            double fps = source.Fps > 0 && double.IsFinite(source.Fps) ? source.Fps : 30;
+            long start = Stopwatch.GetTimestamp();
+            for (long index = 0; !stop.IsCancellationRequested && !abort.IsCancellationRequested; index++)
+            {
+                long t = Stopwatch.GetTimestamp();
+                OpenCvSharp.Mat? frame = null;
+                try
+                {
+                    if (index % vidStride != 0)
+                    {
+                        if (!source.Skip()) break;
+                        continue;
+                    }
+                    frame = source.Read();
+                }
+                catch (VideoSourceException e)
+                {
+                    SourceError = e;
+                    break;
+                }
+                if (frame is null) break;
+                long now = Stopwatch.GetTimestamp();
+                clock.Add(t);
+                Interlocked.Increment(ref _captured);
+                var env = new FrameEnvelope(index, live ? (now - start) / (double)Stopwatch.Frequency : index / fps, now, frame);
+                if (live)
+                {
+                    writer.TryWrite(env); // DropOldest: always accepted; a stale queued frame is disposed and counted
+                    continue;
+                }
+                try
+                {
+                    while (!writer.TryWrite(env))
+                        if (!writer.WaitToWriteAsync(abort.Token).AsTask().GetAwaiter().GetResult()) { env.Dispose(); return; }
+                }
+                catch { env.Dispose(); throw; }
+            }
+            writer.TryComplete();
+        }
+        catch (Exception e)
+        {
+            writer.TryComplete(e);
+            abort.Cancel();
+            throw;
+        }
+    }
+}

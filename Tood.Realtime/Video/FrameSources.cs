@@ -1,0 +1,43 @@
+using Tood.Realtime.Video.Ffmpeg;
+
+namespace Tood.Realtime.Video;
+
+/// <summary>
+/// Opens tood-live's input: a camera (OpenCV, in the requested <see cref="CameraMode"/>), a file (OpenCV; paced
+/// with <see cref="SourceOptions.Realtime"/>), or a URL — through ffmpeg, because OpenCV's bundled FFmpeg
+/// has no network support on Linux, reconnecting with <see cref="SourceOptions.Reconnect"/>.
+/// </summary>
+public static class FrameSources
+{
+    /// <param name="pathOrUrl">file or URL; ignored when <paramref name="camera"/> is set.</param>
+    /// <param name="ffmpeg">the ffmpeg tool (null = not installed: URLs fall back to OpenCV, logged).</param>
+    /// <exception cref="VideoSourceException">the source cannot be opened (one clear line).</exception>
+    /// <exception cref="ArgumentException">inconsistent options (e.g. camera options for a file).</exception>
+    public static IFrameSource Open(string? pathOrUrl, int? camera, SourceOptions options, FfmpegTool? ffmpeg, Action<string>? log,
+                                    CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        if (camera is { } index)
+        {
+            if (options.Realtime) throw new ArgumentException("--realtime replays a file; a camera is live already");
+            return VideoCaptureSource.OpenCamera(index, options.Camera, log);
+        }
+        if (pathOrUrl is null) throw new ArgumentException("no source: give a file, a URL or a camera index");
+        if (!options.Camera.IsDefault) throw new ArgumentException("--width/--height/--fps/--fourcc/--backend are camera options; use them with --camera");
+        if (!VideoCaptureSource.IsUrl(pathOrUrl))
+        {
+            if (options.Reconnect > 0) throw new ArgumentException("--reconnect is for stream URLs; a file is read once");
+            var file = VideoCaptureSource.OpenFile(pathOrUrl);
+            return options.Realtime ? new PacedFrameSource(file) : file;
+        }
+        if (ffmpeg is null)
+        {
+            log?.Invoke($"ffmpeg not found on PATH: opening {pathOrUrl} through OpenCV instead, whose FFmpeg may lack network support (install ffmpeg)");
+            if (options.Reconnect > 0) throw new ArgumentException("--reconnect needs ffmpeg (not found on PATH)");
+            var cv = VideoCaptureSource.OpenFile(pathOrUrl);
+            return options.Realtime ? new PacedFrameSource(cv) : cv;
+        }
+        IFrameSource Connect(CancellationToken ct) => FfmpegFrameSource.Open(ffmpeg, pathOrUrl, options, ct);
+        return options.Reconnect > 0 ? new ReconnectingFrameSource(Connect, options, log, cancellationToken) : Connect(cancellationToken);
+    }
+}

@@ -1,0 +1,112 @@
+using System.Runtime.InteropServices;
+using Tood.CommandLine;
+using Tood.Live.Cli;
+using Tood.Realtime.Devices;
+using Xunit;
+
+namespace Tood.Tests.Realtime;
+
+/// <summary>
+/// <c>tood-live devices</c>' report: what this Linux machine has (real ORT), the DXGI adapter table and the
+/// adapter plain <c>--device dml</c> means, on hand-made adapter lists (DXGI itself only runs on Windows), and the
+/// DXGI_ADAPTER_DESC1 layout the P/Invoke reads, against the offsets hand-computed from dxgi.h for 64-bit Windows.
+/// </summary>
+public class DeviceReportTests
+{
+    private static GpuAdapter Adapter(int index, string name, ulong mib, long luid, bool software = false) =>
+        new(index, name, 0x10DE, 0x1234, mib * 1024 * 1024, 0, luid, software);
+
+    // A hybrid laptop: DXGI enumerates the integrated GPU first (it drives the display), Windows ranks the
+    // discrete one first for high performance, and the software adapter last.
+    private static readonly GpuAdapter[] Hybrid =
+    [
+        Adapter(0, "Intel(R) UHD Graphics 620", 128, luid: 0x1111),
+        Adapter(1, "NVIDIA GeForce MX250", 2048, luid: 0x2222),
+        Adapter(2, "Microsoft Basic Render Driver", 0, luid: 0x3333, software: true),
+    ];
+
+    [Fact]
+    public void Linux_report_names_the_onnx_runtime_release_and_providers_and_no_adapters()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var report = DeviceReport.Collect();
+        Assert.Null(report.Dxgi);
+        Assert.Equal(
+            "ONNX Runtime 1.31.1 (native library), managed API 1.31.1\n" +
+            "execution providers: CPUExecutionProvider\n" +
+            "DXGI adapters: none (DirectML and DXGI are Windows-only)\n", report.ToString());
+    }
+
+    [Fact]
+    public async Task Devices_command_prints_the_report_and_exits_0()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var (o, e) = (new StringWriter(), new StringWriter());
+        int code = await LiveCli.RunAsync(["devices"], new CliConsole(o, e, InteractiveError: false), CancellationToken.None);
+        Assert.Equal(0, code);
+        Assert.Equal("", e.ToString());
+        Assert.Equal(
+            "ONNX Runtime 1.31.1 (native library), managed API 1.31.1\n" +
+            "execution providers: CPUExecutionProvider\n" +
+            "DXGI adapters: none (DirectML and DXGI are Windows-only)\n", o.ToString());
+    }
+
+    [Fact]
+    public void Plain_dml_means_the_high_performance_hardware_adapter()
+    {
+        Assert.Equal(1, new DxgiSnapshot(Hybrid, [0x2222, 0x1111, 0x3333]).HighPerformanceIndex);
+        // Before Windows 10 1803 (no IDXGIFactory6): the first hardware adapter in enumeration order.
+        Assert.Equal(0, new DxgiSnapshot(Hybrid, null).HighPerformanceIndex);
+        // Software adapters never: DirectML refuses them.
+        Assert.Equal(1, new DxgiSnapshot(Hybrid, [0x3333, 0x2222]).HighPerformanceIndex);
+        Assert.Null(new DxgiSnapshot([Hybrid[2]], [0x3333]).HighPerformanceIndex);
+        var snapshot = new DxgiSnapshot(Hybrid, [0x2222, 0x1111, 0x3333]);
+        Assert.Equal("NVIDIA GeForce MX250", snapshot.AdapterFor(null)?.Name);
+        Assert.Equal("Intel(R) UHD Graphics 620", snapshot.AdapterFor(0)?.Name);
+        Assert.Null(snapshot.AdapterFor(7));
+    }
+
+    [Fact]
+    public void Adapter_table_marks_the_one_plain_dml_runs_on()
+    {
+        var report = new DeviceReport(new OnnxRuntimeInfo("1.23.0", "1.23.0", ["DmlExecutionProvider", "CPUExecutionProvider"]),
+            new DxgiSnapshot(Hybrid, [0x2222, 0x1111, 0x3333]));
+        Assert.Equal(
+            "ONNX Runtime 1.23.0 (native library), managed API 1.23.0\n" +
+            "execution providers: DmlExecutionProvider, CPUExecutionProvider\n" +
+            "DXGI adapters (--device dml:N runs on adapter N; --device dml on the one marked *):\n" +
+            "    0  Intel(R) UHD Graphics 620         128 MiB dedicated\n" +
+            "  * 1  NVIDIA GeForce MX250             2048 MiB dedicated\n" +
+            "    2  Microsoft Basic Render Driver       0 MiB dedicated  (software: DirectML does not run on it)\n",
+            report.ToString());
+    }
+
+    [Fact]
+    public void Mismatched_native_and_managed_releases_are_reported()
+    {
+        var report = new DeviceReport(new OnnxRuntimeInfo("1.23.0", "1.31.1", ["CPUExecutionProvider"]), null);
+        Assert.Contains("\nwarning: the native library and the managed API are different releases; install the pair docs/onnxruntime-versions.md names\n", report.ToString());
+    }
+
+    [Fact]
+    public void Adapter_description_struct_has_the_dxgi_layout()
+    {
+        // dxgi.h: WCHAR Description[128] (256 B); UINT VendorId, DeviceId, SubSysId, Revision (16 B);
+        // SIZE_T DedicatedVideoMemory, DedicatedSystemMemory, SharedSystemMemory (3 × 8 B at 272);
+        // LUID AdapterLuid (DWORD LowPart, LONG HighPart at 296); UINT Flags at 304; size 312 (8-byte aligned).
+        if (IntPtr.Size != 8) return;
+        Assert.Equal(312, Marshal.SizeOf<DxgiAdapters.AdapterDesc1>());
+        Assert.Equal(256, (int)Marshal.OffsetOf<DxgiAdapters.AdapterDesc1>(nameof(DxgiAdapters.AdapterDesc1.VendorId)));
+        Assert.Equal(272, (int)Marshal.OffsetOf<DxgiAdapters.AdapterDesc1>(nameof(DxgiAdapters.AdapterDesc1.DedicatedVideoMemory)));
+        Assert.Equal(288, (int)Marshal.OffsetOf<DxgiAdapters.AdapterDesc1>(nameof(DxgiAdapters.AdapterDesc1.SharedSystemMemory)));
+        Assert.Equal(296, (int)Marshal.OffsetOf<DxgiAdapters.AdapterDesc1>(nameof(DxgiAdapters.AdapterDesc1.LuidLowPart)));
+        Assert.Equal(304, (int)Marshal.OffsetOf<DxgiAdapters.AdapterDesc1>(nameof(DxgiAdapters.AdapterDesc1.Flags)));
+    }
+
+    [Fact]
+    public void Dxgi_is_not_touched_off_windows()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        Assert.Null(DxgiAdapters.TryList());
+    }
+}

@@ -1,0 +1,77 @@
+using System.Text.Json;
+using Tood.Tests.Realtime.Fixtures;
+using Xunit;
+
+namespace Tood.Tests.Realtime;
+
+/// <summary>
+/// tood-live started as a child process on the real video (replayed with --realtime, so it is mid-run when
+/// signalled), signalled, and its outputs probed: the mp4 plays (H.264, moov first) and the JSONL is under its
+/// final name with complete lines.
+/// </summary>
+[Collection(RealtimeCollection.Name)]
+public class StopSignalTests(RealtimeFixture fx)
+{
+    private const int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGTERM = 15;
+    private static readonly TimeSpan Startup = TimeSpan.FromSeconds(60), Finish = TimeSpan.FromSeconds(30);
+
+    private string[] Args(string name) =>
+        ["--source", SharedData.PersonVideo, "--realtime", "--model", fx.Model, "--device", "cpu",
+         "--output", fx.PathFor($"{name}.mp4"), "--save-json", fx.PathFor($"{name}.jsonl")];
+
+    [Theory]
+    [InlineData(SIGTERM)]
+    [InlineData(SIGHUP)]
+    [InlineData(SIGQUIT)]
+    [InlineData(SIGINT)]
+    public void A_stop_signal_mid_run_finalises_every_output_like_ctrl_c(int signal)
+    {
+        string name = $"signal{signal}";
+        using var live = LiveProcess.Start(Args(name));
+        Assert.True(live.WaitForStderr("video I/O:", Startup), live.Stderr);
+        Thread.Sleep(1500); // ~15 frames at the video's 10 fps
+        live.Signal(signal);
+        Assert.True(live.WaitForExit(Finish), "tood-live did not exit after the signal: " + live.Stderr);
+
+        Assert.Equal(128 + signal, live.ExitCode);
+        Assert.Contains("received: stopping, finishing the frames in flight", live.Stderr);
+        Assert.Contains(", stopped early", live.Stdout);
+        long frames = long.Parse(live.Stdout.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        AssertOutputsComplete(name, frames);
+    }
+
+    [Fact]
+    public void A_second_ctrl_c_to_the_terminal_process_group_still_leaves_playable_files_and_the_encoder_never_sees_it()
+    {
+        using var live = LiveProcess.Start(Args("twice"), ownProcessGroup: true);
+        Assert.True(live.WaitForStderr("video I/O:", Startup), live.Stderr);
+        Thread.Sleep(1500);
+        // The H.264 encoder runs in a session of its own: a terminal's Ctrl+C (sent to the foreground process
+        // group) reaches tood-live only, which then finalises the encoder itself.
+        var encoder = Assert.Single(live.Children("ffmpeg"));
+        Assert.NotEqual(LiveProcess.ProcessGroup(live.Pid), encoder.Pgid);
+        live.SignalGroup(SIGINT);
+        Thread.Sleep(100);
+        live.SignalGroup(SIGINT);
+        Assert.True(live.WaitForExit(Finish), "tood-live did not exit after two Ctrl+C: " + live.Stderr);
+
+        Assert.Equal(130, live.ExitCode);
+        Assert.Contains("SIGINT received again: stopping now", live.Stderr);
+        long frames = long.Parse(live.Stdout.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        AssertOutputsComplete("twice", frames);
+    }
+
+    private void AssertOutputsComplete(string name, long frames)
+    {
+        Assert.InRange(frames, 1, 1393);
+        string mp4 = fx.PathFor($"{name}.mp4"), jsonl = fx.PathFor($"{name}.jsonl");
+        var p = Mp4Probe.Of(mp4);
+        Assert.Equal(("h264", "yuv420p", 768, 432), (p.Codec, p.PixFmt, p.Width, p.Height));
+        Assert.True(p.Frames >= frames, $"{p.Frames} video frames for {frames} processed"); // live: repeats fill the gaps
+        Assert.True(Mp4Probe.MoovFirst(mp4), string.Join(",", Mp4Probe.TopLevelBoxes(mp4)));
+        var lines = File.ReadAllLines(jsonl);
+        Assert.Equal(frames, lines.Length);
+        Assert.All(lines, l => Assert.True(JsonDocument.Parse(l).RootElement.TryGetProperty("detections", out _)));
+        Assert.Empty(Directory.GetFiles(fx.Dir, $".{name}.partial*"));
+    }
+}
