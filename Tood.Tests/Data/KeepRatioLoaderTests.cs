@@ -35,14 +35,13 @@ public class KeepRatioLoaderTests : IDisposable
             var b = batches[0];
             // Own canvases (by hand, mmcv rescale + pad 32): 1216x800, 800x896, 1088x800, 800x1088 → batch 1216x1088.
             Assert.Equal([4L, 3, 1088, 1216], b.Images.shape);
-            Assert.Equal([1202, 800, 1060, 800], b.ContentWidths);
-            Assert.Equal([800, 874, 800, 1067], b.ContentHeights);
+            Assert.Equal([(1202, 800), (800, 874), (1060, 800), (800, 1067)], b.ContentSizes);
             Assert.Equal([(1216, 800), (800, 896), (1088, 800), (800, 1088)], b.Placements.Select(p => (p.CanvasWidth, p.CanvasHeight)));
             for (int i = 0; i < 4; i++)
             {
                 using var scope = NewDisposeScope();
                 var img = b.Images[i];
-                int w = b.ContentWidths[i], h = b.ContentHeights[i];
+                var (w, h) = b.ContentSizes[i];
                 // Everything right of / below the content is exactly 0 (mmdet pads after normalising).
                 Assert.Equal(0f, img[.., ..h, w..].abs().sum().item<float>());
                 Assert.Equal(0f, img[.., h.., ..].abs().sum().item<float>());

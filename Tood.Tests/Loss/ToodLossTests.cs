@@ -82,20 +82,9 @@ public class ToodLossTests
         //   bbox = 2·(.827170·.5 + .674200·.5)/(.827170 + .827170 + .674200) = 2·.750685/2.328540 = .644769.
         // Centerness logits 0 → BCE = ln 2 per positive → 3 ln 2 / 3 = .693147.
         using var scope = NewDisposeScope();
-        var points = Rows(2, 2, 16, 13, 16, 21, 16, 30, 16, 46, 16, 0, 16, 24, 16, 64, 16);
-        var strides = tensor(new float[] { 4, 4, 4, 4, 4, 8, 8, 8 });
-        var boxes = Rows(4,
-            0, 0, 4, 4,
-            0, 0, 32, 16,
-            8, 0, 40, 32,
-            8, 0, 40, 16,
-            0, 0, 4, 4,
-            0, 0, 4, 4,
-            0, 0, 4, 4,
-            0, 0, 4, 4).unsqueeze(0);
-        var inputs = new LossInputs(full(1, 8, 2, .5f), boxes, points, strides, new[] { 5, 3 },
-            CenternessLogits: zeros(1, 8, 1));   // [B,A,1] as DetectorOutput.FlatCenterness()
-        var gts = new[] { new GtInstances(Rows(4, 0, 0, 32, 32, 8, 0, 40, 32), Longs(0, 1)) };
+        var inputs = new LossInputs(full(1, 8, 2, .5f), WarmupScene.PredictedBoxes().unsqueeze(0), WarmupScene.Points(), WarmupScene.Strides(),
+            WarmupScene.LevelCounts, CenternessLogits: zeros(1, 8, 1));   // [B,A,1] as DetectorOutput.FlatCenterness()
+        var gts = new[] { WarmupScene.Gts() };
         using var loss = new ToodLoss(2).Forward(inputs, gts, AssignMode.Atss);
         var v = loss.ToValues();
         Assert.Equal(3, v.NumPositives);

@@ -60,4 +60,30 @@ public class AblateCommandTests : IDisposable
             ["--data", _dir["train/annotations.json"], "--images", _dir["train/images"], "--out", _dir["x"]], default));
         Assert.Equal("ablate needs --val-data and --val-images", e.Message);
     }
+
+    [Fact]
+    public async Task Full_ablation_trains_the_four_cells_of_table_3_with_their_own_head_and_assigner()
+    {
+        var o = new TrainOptions
+        {
+            TrainAnnotations = _dir["train/annotations.json"], TrainImages = _dir["train/images"],
+            ValAnnotations = _dir["val/annotations.json"], ValImages = _dir["val/images"], RunDir = _dir["full"],
+            Preset = "tiny", Epochs = 2, WarmupEpochs = 1, BatchSize = 4, ImageSize = 64, Device = "cpu", WarmupIters = 2, Workers = 1, Seed = 3,
+        };
+        var results = await Ablation.RunAsync(o, full: true, TextWriter.Null);
+        Assert.Equal(["tood_tal", "tood_atss", "parallel_tal", "parallel_atss"], results.Select(r => r.Cell.Name));
+        foreach (var r in results)
+        {
+            var metrics = new MetricsLog(Path.Combine(_dir["full"], r.Cell.Name, Trainer.MetricsName)).Read();
+            Assert.Equal(r.Cell.Tal ? ["atss", "tal"] : ["atss", "atss"], metrics.Select(m => m.Mode));   // same warm-up, then each its own assigner
+            Assert.Equal(r.Cell.Head == HeadKind.Parallel, metrics[0].LossCenterness is not null);
+            Assert.Equal(r.Cell.Head, Checkpoint.ReadMeta(Path.Combine(_dir["full"], r.Cell.Name, Trainer.LastName)).Model.Head);
+            Assert.Equal(4, metrics[^1].Step);                                                          // same budget
+            Assert.Equal(ToodDetector.Create("tiny", 6, r.Cell.Head).CountParameters().Head, r.HeadParameters);
+        }
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_dir["full"], Ablation.ReportName)));
+        Assert.Equal("parallel", json.RootElement.GetProperty("parallel_tal").GetProperty("head").GetString());
+        Assert.Equal("tal", json.RootElement.GetProperty("parallel_tal").GetProperty("assigner").GetString());
+        Assert.Contains("ΔAP (T-Head + ATSS − parallel head + ATSS)", Ablation.ToTable(results));
+    }
 }

@@ -91,4 +91,20 @@ public class TrainerTests : IDisposable
         double late = (losses[^1] + losses[^2]) / 2;
         Assert.True(late < 0.85 * losses[0], $"loss did not fall: {string.Join(", ", losses.Select(l => l.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)))}");
     }
+
+    [Theory]
+    [InlineData(1, 2, 3)]     // 4 iterations/epoch, logs after iterations 2 and 4, + the epoch-end read
+    [InlineData(1, 1000, 2)]  // only the epoch's last iteration logs, + the epoch-end read
+    [InlineData(2, 1, 3)]     // accumulation: logs once per optimizer step (2 per epoch), + the epoch-end read
+    public async Task Host_reads_are_one_per_logging_interval_plus_one_per_epoch(int accumulate, int logEvery, int perEpoch)
+    {
+        var o = Options($"reads{accumulate}_{logEvery}", 2) with { BatchSize = 2, Accumulate = accumulate, LogEvery = logEvery, MinScale = 1, MaxScale = 1 };
+        var timings = new List<StepTiming>();
+        var trainer = new Trainer(o, TextWriter.Null) { StepTimed = timings.Add };
+        await trainer.RunAsync();
+        Assert.Equal(8, timings.Count);
+        Assert.Equal(2 * perEpoch, trainer.Reads.Count);
+        Assert.Equal(2 * (perEpoch - 1), timings.Sum(t => t.HostReads));   // the epoch-end read follows the last iteration
+        Assert.All(timings, t => Assert.InRange(t.HostReads, 0, 1));
+    }
 }

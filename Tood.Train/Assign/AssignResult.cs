@@ -62,22 +62,26 @@ public sealed class AssignResult : IDisposable
     /// <summary>Moves every tensor one dispose scope out (for callers that assign inside their own scope).</summary>
     public AssignResult MoveToOuterDisposeScope()
     {
-        foreach (var t in new[] { Labels, AssignedGt, BoxTargets, Weights, PositiveMask, Centerness, Overlaps, LabelWeights })
+        foreach (var t in All)
             t.MoveToOuterDisposeScope();
+        return this;
+    }
+
+    /// <summary>Takes every tensor out of all dispose scopes (the caller disposes this object).</summary>
+    public AssignResult DetachFromDisposeScope()
+    {
+        foreach (var t in All)
+            t.DetachFromDisposeScope();
         return this;
     }
 
     public void Dispose()
     {
-        Labels.Dispose();
-        AssignedGt.Dispose();
-        BoxTargets.Dispose();
-        Weights.Dispose();
-        PositiveMask.Dispose();
-        Centerness.Dispose();
-        Overlaps.Dispose();
-        LabelWeights.Dispose();
+        foreach (var t in All)
+            t.Dispose();
     }
+
+    private Tensor[] All => [Labels, AssignedGt, BoxTargets, Weights, PositiveMask, Centerness, Overlaps, LabelWeights];
 
     /// <summary>
     /// Builds the result from the per-anchor decision (positive mask + chosen gt) so both

@@ -68,24 +68,7 @@ public sealed class AtssAssigner
 
         // step 1: IoU(anchor boxes, gt) with the P1 clamp.
         var ious = BoxOps.PairwiseIoU(boxes, gb);                              // [A,G]
-        var dist = cdist(pts, BoxOps.Centers(gb));                              // [A,G] L2
-        if (valid is not null)
-            dist = dist.where(valid.unsqueeze(1), full_like(dist, double.PositiveInfinity));
-
-        // step 2: per level, per gt, the min(k, n_level) closest centres.
-        var picks = new List<Tensor>(levelCounts.Count);
-        long start = 0;
-        foreach (int n in levelCounts)
-        {
-            if (n > 0)
-            {
-                int k = Math.Min(TopK, n);
-                var (_, idx) = dist.narrow(0, start, n).topk(k, dim: 0, largest: false);
-                picks.Add(idx + start);
-            }
-            start += n;
-        }
-        var candIdx = cat(picks, 0);                                            // [C,G]
+        var candIdx = Candidates(pts, gb, levelCounts, valid);                 // [C,G]
         var candIou = ious.gather(0, candIdx);
         // Invalid anchors sort last; they only become candidates when a level has fewer
         // than k valid anchors, and are then excluded from the statistics and positives.
@@ -112,5 +95,42 @@ public sealed class AtssAssigner
         var labelWeights = valid ?? ones(numAnchors, dtype: ScalarType.Bool, device: device);
         return AssignResult.FromAssignment(numClasses, pts, positive, best, gb, gl,
             ones(numAnchors, dtype: ScalarType.Float32, device: device), overlaps, labelWeights);
+    }
+
+    /// <summary>
+    /// Step 2: per level and gt, the indices of the min(k, n_level) anchors whose centres are closest to the gt
+    /// centre → [C,G], levels stacked. Invalid anchors sort last (distance +∞).
+    /// </summary>
+    internal Tensor Candidates(Tensor anchorCentres, Tensor gtBoxes, IReadOnlyList<int> levelCounts, Tensor? valid)
+    {
+        using var scope = NewDisposeScope();
+        var dist = CentreDistances(anchorCentres, BoxOps.Centers(gtBoxes));   // [A,G]
+        if (valid is not null)
+            dist = dist.where(valid.unsqueeze(1), full_like(dist, double.PositiveInfinity));
+        var picks = new List<Tensor>(levelCounts.Count);
+        long start = 0;
+        foreach (int n in levelCounts)
+        {
+            if (n > 0)
+            {
+                var (_, idx) = dist.narrow(0, start, n).topk(Math.Min(TopK, n), dim: 0, largest: false);
+                picks.Add(idx + start);
+            }
+            start += n;
+        }
+        return cat(picks, 0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// [A,G] L2 distances between anchor centres [A,2] and gt centres [G,2], computed as mmdet's
+    /// ATSSAssigner does: <c>(a − b).pow(2).sum(−1).sqrt()</c>. Not <c>cdist</c>: its default
+    /// matrix-product form (‖a‖² + ‖b‖² − 2a·b, used for more than 25 rows) loses the low bits of
+    /// nearly equal distances at 512 px and reorders the per-level top-k candidates.
+    /// </summary>
+    internal static Tensor CentreDistances(Tensor anchorCentres, Tensor gtCentres)
+    {
+        using var scope = NewDisposeScope();
+        var diff = anchorCentres.unsqueeze(1) - gtCentres.unsqueeze(0);       // [A,G,2]
+        return diff.pow(2).sum(-1).sqrt().MoveToOuterDisposeScope();
     }
 }

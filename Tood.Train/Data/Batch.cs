@@ -22,15 +22,12 @@ public sealed class Batch(int epoch, int index, Tensor images, Tensor[] gtBoxes,
     public IReadOnlyList<int> SourceWidths { get; } = srcWidths;
     public IReadOnlyList<int> SourceHeights { get; } = srcHeights;
 
-    /// <summary>Per image: width of its real content in input pixels, from the top-left (the rest of the row is
-    /// padding: letterbox, the image's pad to 32, batch padding). The image's own padded canvas — mmdet's
-    /// pad_shape in keep-ratio mode, S×S for the square letterbox — is Placements[i].CanvasWidth/Height.</summary>
-    public IReadOnlyList<int> ContentWidths { get; } = [.. placements.Select(p => p.VisibleWidth)];
-
-    /// <summary>Per image: height of its real content in input pixels, from the top.</summary>
-    public IReadOnlyList<int> ContentHeights { get; } = [.. placements.Select(p => p.VisibleHeight)];
-
     public int Size => imageIds.Length;
+    /// <summary>Per image (content width, content height) in input pixels: the top-left region of the canvas that
+    /// holds image content; the rest (letterbox, the image's pad to 32, batch padding) is padding, whose anchors are
+    /// invalid (spec §3, <c>Priors.ValidMask</c>). The image's own padded canvas — mmdet's pad_shape in keep-ratio
+    /// mode, S×S for the square letterbox — is Placements[i].CanvasWidth/Height.</summary>
+    public IReadOnlyList<(int Width, int Height)> ContentSizes { get; } = [.. placements.Select(p => (p.VisibleWidth, p.VisibleHeight))];
     public int Height => (int)Images.shape[2];
     public int Width => (int)Images.shape[3];
 

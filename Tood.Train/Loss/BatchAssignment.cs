@@ -51,8 +51,18 @@ public sealed class BatchAssignment : IDisposable
     {
         foreach (var r in Images)
             r.MoveToOuterDisposeScope();
-        foreach (var t in new[] { Labels, Weights, BoxTargets, PositiveMask, Centerness, LabelWeights })
+        foreach (var t in Stacked)
             t.MoveToOuterDisposeScope();
+        return this;
+    }
+
+    /// <summary>Takes the stacked tensors and every per-image result out of all dispose scopes (the caller disposes this object).</summary>
+    public BatchAssignment DetachFromDisposeScope()
+    {
+        foreach (var r in Images)
+            r.DetachFromDisposeScope();
+        foreach (var t in Stacked)
+            t.DetachFromDisposeScope();
         return this;
     }
 
@@ -60,11 +70,9 @@ public sealed class BatchAssignment : IDisposable
     {
         foreach (var r in Images)
             r.Dispose();
-        Labels.Dispose();
-        Weights.Dispose();
-        BoxTargets.Dispose();
-        PositiveMask.Dispose();
-        Centerness.Dispose();
-        LabelWeights.Dispose();
+        foreach (var t in Stacked)
+            t.Dispose();
     }
+
+    private Tensor[] Stacked => [Labels, Weights, BoxTargets, PositiveMask, Centerness, LabelWeights];
 }

@@ -10,11 +10,13 @@ namespace Tood.Train.Loss;
 /// </summary>
 public sealed class CenternessLoss
 {
-    /// <summary>Summed BCE-with-logits over the given positives (logits [P], targets [P] in [0,1]).</summary>
-    public Tensor Sum(Tensor logits, Tensor target)
+    /// <summary>Σ_i w_i·BCE(logit_i, target_i) (avg_factor 1, the caller divides); w = 0 leaves an anchor out.</summary>
+    public Tensor Sum(Tensor logits, Tensor target, Tensor? weight = null)
     {
         using var scope = NewDisposeScope();
-        return nn.functional.binary_cross_entropy_with_logits(logits, target, reduction: nn.Reduction.Sum)
-            .MoveToOuterDisposeScope();
+        if (weight is null)
+            return nn.functional.binary_cross_entropy_with_logits(logits, target, reduction: nn.Reduction.Sum).MoveToOuterDisposeScope();
+        var loss = nn.functional.binary_cross_entropy_with_logits(logits, target, reduction: nn.Reduction.None);
+        return (loss * weight).sum().MoveToOuterDisposeScope();
     }
 }

@@ -3,62 +3,66 @@ using static TorchSharp.torch;
 namespace Tood.Train.Loss;
 
 /// <summary>
-/// Result of <see cref="ToodLoss"/>: scalar tensors (Total carries the graph for backward)
-/// and host-side statistics. Values for logging come from <see cref="ToValues"/>, which
-/// synchronises with the device, so call it only when logging.
+/// Result of <see cref="ToodLoss"/>: the total to call backward() on, and detached device tensors for
+/// logging. Nothing here has been copied to the host; <see cref="ToValues"/> does that (one
+/// synchronisation), so a trainer calls it only when it logs.
 /// </summary>
 public sealed class LossOutput : IDisposable
 {
-    internal LossOutput(AssignMode mode, Tensor total, Tensor cls, Tensor bbox, Tensor? centerness,
-        long numPositives, Tensor weightSum, TimeSpan assignTime)
+    internal LossOutput(AssignMode mode, Tensor total, Tensor terms, bool hasCenterness, Tensor normaliserSums, TimeSpan assignTime)
     {
         Mode = mode;
         Total = total;
-        Cls = cls;
-        Bbox = bbox;
-        Centerness = centerness;
-        NumPositives = numPositives;
-        WeightSum = weightSum;
+        Terms = terms;
+        HasCenterness = hasCenterness;
+        NormaliserSums = normaliserSums;
         AssignTime = assignTime;
     }
 
     public AssignMode Mode { get; }
 
-    /// <summary>cls + bbox (+ centerness); call backward() on this.</summary>
+    /// <summary>cls + bbox (+ centerness), each divided by its divisor; call backward() on this.</summary>
     public Tensor Total { get; }
 
-    /// <summary>Normalised classification loss (QFL in TAL, focal in warm-up).</summary>
-    public Tensor Cls { get; }
+    /// <summary>
+    /// Detached [3]: the classification (QFL in TAL, focal in warm-up), box (GIoU × 2.0) and centerness (0 without
+    /// the branch) terms of <see cref="Total"/>, as divided by the divisors used.
+    /// </summary>
+    public Tensor Terms { get; }
 
-    /// <summary>Normalised GIoU loss, already multiplied by its loss weight (2.0).</summary>
-    public Tensor Bbox { get; }
+    /// <summary>Whether the model has a centerness branch (parallel head).</summary>
+    public bool HasCenterness { get; }
 
-    /// <summary>Normalised centerness BCE, only when the model has a centerness branch.</summary>
-    public Tensor? Centerness { get; }
-
-    /// <summary>Positives in the batch.</summary>
-    public long NumPositives { get; }
-
-    /// <summary>Σ of the box weights over positives (Σ t̂ in TAL, Σ centerness in warm-up), before the ≥ 1 floor.</summary>
-    public Tensor WeightSum { get; }
+    /// <summary>This batch's [4] <see cref="LossNormalisers.Sums"/> (Σ t̂, Σ n_i, Σ max(n_i,1), Σ centerness).</summary>
+    public Tensor NormaliserSums { get; }
 
     /// <summary>Wall time of the assignment step (device work may still be queued on CUDA unless the caller synchronises).</summary>
     public TimeSpan AssignTime { get; }
 
-    public LossValues ToValues() => new(
-        Total.item<float>(), Cls.item<float>(), Bbox.item<float>(),
-        Centerness?.item<float>(), NumPositives, WeightSum.item<float>());
+    /// <summary>Host copies (one device synchronisation).</summary>
+    public LossValues ToValues()
+    {
+        using var scope = NewDisposeScope();
+        var v = cat(new[] { Terms, NormaliserSums }).cpu().data<float>().ToArray();
+        return LossValues.From(v.AsSpan(0, 3), v.AsSpan(3), HasCenterness, Mode);
+    }
 
     public void Dispose()
     {
         Total.Dispose();
-        Cls.Dispose();
-        Bbox.Dispose();
-        Centerness?.Dispose();
-        WeightSum.Dispose();
+        Terms.Dispose();
+        NormaliserSums.Dispose();
     }
 }
 
 /// <summary>Host copies of a <see cref="LossOutput"/> for logging.</summary>
+/// <param name="WeightSum">Σ of the box weights over positives (Σ t̂ in TAL, Σ centerness in warm-up), before the ≥ 1 floor.</param>
 public readonly record struct LossValues(
-    double Total, double Cls, double Bbox, double? Centerness, long NumPositives, double WeightSum);
+    double Total, double Cls, double Bbox, double? Centerness, long NumPositives, double WeightSum)
+{
+    /// <summary>From the [3] terms and [4] normaliser sums read back from the device.</summary>
+    public static LossValues From(ReadOnlySpan<float> terms, ReadOnlySpan<float> sums, bool hasCenterness, AssignMode mode) => new(
+        terms[0] + terms[1] + terms[2], terms[0], terms[1], hasCenterness ? terms[2] : null,
+        (long)Math.Round(sums[LossNormalisers.Positives]),
+        mode == AssignMode.TaskAligned ? sums[LossNormalisers.THatSum] : sums[LossNormalisers.CenternessSum]);
+}

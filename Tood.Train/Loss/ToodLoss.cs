@@ -48,13 +48,13 @@ public sealed class ToodLoss
         return epoch < warmupEpochs ? AssignMode.Atss : AssignMode.TaskAligned;
     }
 
-    /// <summary>Assignment + loss. <see cref="LossOutput.AssignTime"/> records the assignment's share.</summary>
+    /// <summary>Assignment + loss, normalised by this batch's own sums. <see cref="LossOutput.AssignTime"/> records the assignment's share.</summary>
     public LossOutput Forward(LossInputs inputs, IReadOnlyList<GtInstances> gts, AssignMode mode)
     {
         var sw = Stopwatch.StartNew();
         using var assignment = Assign(inputs, gts, mode);
         var assignTime = sw.Elapsed;
-        return Compute(inputs, assignment, assignTime);
+        return Compute(inputs, assignment, null, assignTime);
     }
 
     /// <summary>Runs the assigner on every image (no grad). Separately callable for benchmarks.</summary>
@@ -65,24 +65,45 @@ public sealed class ToodLoss
         var (batch, _) = CheckInputs(inputs);
         if (gts.Count != batch)
             throw new ArgumentException($"got {gts.Count} gt lists for a batch of {batch} images", nameof(gts));
+        return mode == AssignMode.TaskAligned
+            ? AssignEach(inputs.Scores.device, gts, inputs.ValidMask, mode, (b, points, _, gtBoxes, gtLabels, valid) =>
+                TaskAligned.Assign(inputs.Scores[b], inputs.Boxes[b], points, gtBoxes, gtLabels, valid), inputs.AnchorPoints, inputs.Strides)
+            : AssignWarmup(inputs.AnchorPoints, inputs.Strides, inputs.LevelCounts, gts, inputs.ValidMask);
+    }
 
+    /// <summary>
+    /// ATSS assignment of a batch from its priors and gts alone (it needs no prediction), so a trainer can
+    /// assign every micro-batch of an accumulated batch before the first forward and normalise them all by
+    /// the whole batch's sums (spec §4.5, P6).
+    /// </summary>
+    /// <param name="validMask">Optional [B,A] bool (spec §3 valid flags).</param>
+    public BatchAssignment AssignWarmup(Tensor anchorPoints, Tensor strides, IReadOnlyList<int> levelCounts,
+        IReadOnlyList<GtInstances> gts, Tensor? validMask = null)
+    {
+        ArgumentNullException.ThrowIfNull(gts);
+        if (validMask is not null && (validMask.dim() != 2 || validMask.shape[0] != gts.Count || validMask.shape[1] != anchorPoints.shape[0]))
+            throw new ArgumentException($"valid mask must be [{gts.Count},{anchorPoints.shape[0]}], got [{string.Join(",", validMask.shape)}]", nameof(validMask));
+        return AssignEach(anchorPoints.device, gts, validMask, AssignMode.Atss, (_, points, str, gtBoxes, gtLabels, valid) =>
+            Atss.Assign(points, str, levelCounts, gtBoxes, gtLabels, NumClasses, valid), anchorPoints, strides);
+    }
+
+    private delegate AssignResult ImageAssigner(int image, Tensor points, Tensor strides, Tensor gtBoxes, Tensor gtLabels, Tensor? valid);
+
+    private static BatchAssignment AssignEach(Device device, IReadOnlyList<GtInstances> gts, Tensor? validMask, AssignMode mode,
+        ImageAssigner assign, Tensor anchorPoints, Tensor strides)
+    {
         using var noGrad = no_grad();
         using var priors = NewDisposeScope();
-        var device = inputs.Scores.device;
-        var points = inputs.AnchorPoints.to(device);
-        var strides = inputs.Strides.to(device);
-        var results = new List<AssignResult>((int)batch);
+        var points = anchorPoints.to(device);
+        var str = strides.to(device);
+        var results = new List<AssignResult>(gts.Count);
         try
         {
-            for (int b = 0; b < batch; b++)
+            for (int b = 0; b < gts.Count; b++)
             {
                 using var scope = NewDisposeScope();
-                var valid = inputs.ValidMask?[b].to(device);
-                var gtBoxes = gts[b].Boxes.to(device);
-                var gtLabels = gts[b].Labels.to(device);
-                var result = mode == AssignMode.TaskAligned
-                    ? TaskAligned.Assign(inputs.Scores[b], inputs.Boxes[b], points, gtBoxes, gtLabels, valid)
-                    : Atss.Assign(points, strides, inputs.LevelCounts, gtBoxes, gtLabels, NumClasses, valid);
+                var valid = validMask?[b].to(device);
+                var result = assign(b, points, str, gts[b].Boxes.to(device), gts[b].Labels.to(device), valid);
                 results.Add(result.MoveToOuterDisposeScope());   // into `priors`
             }
             return new BatchAssignment(mode, results).MoveToOuterDisposeScope();   // out of `priors`
@@ -95,8 +116,13 @@ public sealed class ToodLoss
         }
     }
 
-    /// <summary>Losses for a given assignment (spec §4.1 warm-up / §4.3 TAL).</summary>
-    public LossOutput Compute(LossInputs inputs, BatchAssignment assignment, TimeSpan assignTime = default)
+    /// <summary>
+    /// Losses for a given assignment (spec §4.1 warm-up / §4.3 TAL), without a host synchronisation:
+    /// every term is a masked sum over all anchors (no <c>nonzero</c>, no data-dependent shape).
+    /// </summary>
+    /// <param name="divisors">[3] (cls, bbox, centerness) from <see cref="LossNormalisers.Divisors"/>; null = this
+    /// batch's own. A trainer passes the whole accumulated batch's divisors, or ones to get the un-normalised sums.</param>
+    public LossOutput Compute(LossInputs inputs, BatchAssignment assignment, Tensor? divisors = null, TimeSpan assignTime = default)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(assignment);
@@ -104,56 +130,47 @@ public sealed class ToodLoss
         using var scope = NewDisposeScope();
         bool tal = assignment.Mode == AssignMode.TaskAligned;
         var scores = inputs.Scores;
+        var sums = LossNormalisers.Sums(assignment);
+        var div = divisors ?? LossNormalisers.Divisors(assignment.Mode, sums, inputs.CenternessLogits is not null);
+        if (div.dim() != 1 || div.shape[0] != LossNormalisers.DivisorCount)
+            throw new ArgumentException($"divisors must be [{LossNormalisers.DivisorCount}], got [{string.Join(",", div.shape)}]", nameof(divisors));
+        div = div.to(scores.device).to_type(scores.dtype);
         var lw = assignment.LabelWeights.unsqueeze(-1);                           // [B,A,1]
+        var posF = assignment.PositiveMask.to_type(ScalarType.Float32);           // [B,A]
 
         // Dense class targets [B,A,K]: t̂ (TAL) or 1 (warm-up) at the gt class, 0 elsewhere. One scatter
         // per anchor row; background rows (label K) write their 0 into column K−1, which changes nothing.
-        var posIdx = assignment.PositiveMask.flatten().nonzero().squeeze(1);
-        long numPos = posIdx.shape[0];
-        var targetValue = tal
-            ? assignment.Weights
-            : assignment.PositiveMask.to_type(ScalarType.Float32);
+        var targetValue = tal ? assignment.Weights : posF;
         var column = assignment.Labels.clamp_max(NumClasses - 1).unsqueeze(-1);
         var target = zeros_like(scores).scatter_(-1, column, targetValue.unsqueeze(-1).to_type(scores.dtype));
+        var clsSum = tal ? Qfl.Sum(scores, target, lw) : Focal.Sum(scores, target, lw);
 
-        Tensor cls;
-        if (tal)
-        {
-            // cls ÷ Σ t̂ over all anchors of the batch (negatives have t̂ = 0), floor 1.
-            cls = Qfl.Sum(scores, target, lw) / assignment.Weights.sum().clamp_min(1.0);
-        }
-        else
-        {
-            // cls ÷ number of positives in the batch, floor 1.
-            cls = Focal.Sum(scores, target, lw) / Math.Max(numPos, 1);
-        }
+        // Box term over all anchors with the per-anchor weight (t̂ or centerness; 0 on negatives, whose
+        // zero target boxes still give a finite GIoU). Same sum as over the positives only.
+        var boxWeights = (tal ? assignment.Weights : assignment.Centerness).flatten().to_type(inputs.Boxes.dtype);
+        var bboxSum = GIoU.Sum(inputs.Boxes.reshape(-1, 4), assignment.BoxTargets.reshape(-1, 4).to_type(inputs.Boxes.dtype), boxWeights)
+            * BboxLossWeight;
 
-        var boxWeights = (tal ? assignment.Weights : assignment.Centerness).flatten().index_select(0, posIdx);
-        var weightSum = boxWeights.sum();
-        var predPos = inputs.Boxes.reshape(-1, 4).index_select(0, posIdx);
-        var targetPos = assignment.BoxTargets.reshape(-1, 4).index_select(0, posIdx).to_type(predPos.dtype);
-        var bbox = GIoU.Sum(predPos, targetPos, boxWeights) / weightSum.clamp_min(1.0) * BboxLossWeight;
-        if (numPos == 0)
-            bbox = inputs.Boxes.sum() * 0.0;   // keep the graph connected (mmdet does the same)
-
-        Tensor? ctr = null;
+        Tensor? ctrSum = null;
         if (inputs.CenternessLogits is not null)
         {
-            var logitsPos = inputs.CenternessLogits.flatten().index_select(0, posIdx);
-            var targetCtr = assignment.Centerness.flatten().index_select(0, posIdx).to_type(logitsPos.dtype);
-            ctr = numPos == 0
-                ? inputs.CenternessLogits.sum() * 0.0
-                : CenternessBce.Sum(logitsPos, targetCtr) / numPos * CenternessLossWeight;
+            // BCE over positives: unweighted in warm-up (mmdet ATSSHead); t̂-weighted under TAL, like the
+            // box term, so TAL has a single divisor Σ t̂ (exact accumulation with one gradient rescale).
+            var logits = inputs.CenternessLogits.flatten();
+            var ctrWeights = (tal ? assignment.Weights : posF).flatten().to_type(logits.dtype);
+            ctrSum = CenternessBce.Sum(logits, assignment.Centerness.flatten().to_type(logits.dtype), ctrWeights) * CenternessLossWeight;
         }
 
+        var cls = clsSum / div[LossNormalisers.Cls];
+        var bbox = bboxSum / div[LossNormalisers.Bbox];
+        var ctr = ctrSum is null ? null : ctrSum / div[LossNormalisers.Centerness];
         var total = ctr is null ? cls + bbox : cls + bbox + ctr;
+        var terms = stack(new[] { cls, bbox, ctr ?? zeros_like(cls) }).detach();
         return new LossOutput(assignment.Mode,
             total.MoveToOuterDisposeScope(),
-            cls.MoveToOuterDisposeScope(),
-            bbox.MoveToOuterDisposeScope(),
-            ctr?.MoveToOuterDisposeScope(),
-            numPos,
-            weightSum.detach().MoveToOuterDisposeScope(),
+            terms.MoveToOuterDisposeScope(),
+            ctr is not null,
+            sums.MoveToOuterDisposeScope(),
             assignTime);
     }
 

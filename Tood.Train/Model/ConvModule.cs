@@ -37,8 +37,15 @@ public sealed class ConvModule : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = torch.NewDisposeScope();
-        var y = ChannelPaddedConv.Forward(conv, x);
-        if (gn is not null) y = gn.forward(y);
+        return Activate(ChannelPaddedConv.Forward(conv, x)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The part after the conv: (GroupNorm) → (ReLU), for callers that apply the conv weight themselves.</summary>
+    public Tensor Activate(Tensor convOutput)
+    {
+        if (gn is null) return _relu ? convOutput.relu_() : convOutput;
+        using var scope = torch.NewDisposeScope();
+        var y = gn.forward(convOutput);
         return (_relu ? y.relu_() : y).MoveToOuterDisposeScope();
     }
 }

@@ -68,4 +68,40 @@ public static class Priors
             parts[l] = torch.full(sizes[l].Height * sizes[l].Width, l, dtype: ScalarType.Int64, device: device);
         return torch.cat(parts, 0).MoveToOuterDisposeScope();
     }
+    /// <summary>
+    /// [B, A] bool valid flags (spec §3): a location (i, j) of level stride s is valid for image b when
+    /// j &lt; ceil(W_b/s) and i &lt; ceil(H_b/s), where (W_b, H_b) is that image's content extent (top-left
+    /// aligned in the canvas) rounded up to <paramref name="padDivisor"/> — mmdet's per-image pad_shape
+    /// (Pad size_divisor=32). Anchors in the rest of the canvas (letterbox or batch padding) are invalid:
+    /// label weight 0, never ATSS or TAL candidates. Built on the device without a host synchronisation.
+    /// </summary>
+    /// <param name="sizes">(H_l, W_l) per level of the padded canvas.</param>
+    /// <param name="extents">Per image (content width, content height) in input pixels.</param>
+    public static Tensor ValidMask(IReadOnlyList<(int Height, int Width)> sizes, IReadOnlyList<int> strides,
+        IReadOnlyList<(int Width, int Height)> extents, int padDivisor = 32, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(extents);
+        ArgumentOutOfRangeException.ThrowIfLessThan(padDivisor, 1);
+        if (extents.Count == 0) throw new ArgumentException("at least one image extent expected", nameof(extents));
+        foreach (var (w, h) in extents)
+            if (w < 1 || h < 1) throw new ArgumentException($"image extent must be positive, got {w}×{h}", nameof(extents));
+        using var scope = torch.NewDisposeScope();
+        int b = extents.Count;
+        var parts = new Tensor[sizes.Count];
+        for (int l = 0; l < sizes.Count; l++)
+        {
+            int s = strides[l];
+            var (h, w) = sizes[l];
+            long[] rows = [.. extents.Select(e => (long)CeilDiv(CeilDiv(e.Height, padDivisor) * padDivisor, s))];
+            long[] cols = [.. extents.Select(e => (long)CeilDiv(CeilDiv(e.Width, padDivisor) * padDivisor, s))];
+            var rowOk = torch.arange(h, dtype: ScalarType.Int64, device: device).view(1, h, 1)
+                .lt(torch.tensor(rows, device: device).view(b, 1, 1));
+            var colOk = torch.arange(w, dtype: ScalarType.Int64, device: device).view(1, 1, w)
+                .lt(torch.tensor(cols, device: device).view(b, 1, 1));
+            parts[l] = rowOk.logical_and(colOk).reshape(b, (long)h * w);
+        }
+        return torch.cat(parts, 1).MoveToOuterDisposeScope();
+    }
+
+    private static int CeilDiv(int a, int b) => (a + b - 1) / b;
 }

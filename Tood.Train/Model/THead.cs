@@ -66,28 +66,43 @@ public sealed class THead : nn.Module<Tensor[], DetectorOutput>
         return new DetectorOutput(scores, boxes, null, _strides[..feats.Length], HeadKind.TaskAligned);
     }
 
-    // spec §2.2 steps 1-6 for one level.
+    // spec §2.2 steps 1-6 for one level. X_inter (the N inter-conv outputs, layer-major) is never concatenated:
+    // every consumer is linear in it (pooling, the folded decompositions, the 1×1 convs of the prob and offset
+    // modules), so each takes the N layers, and backward keeps no N·C×H×W copy.
     private (Tensor Score, Tensor Box) ForwardLevel(Tensor x, Scale scale)
     {
         using var scope = torch.NewDisposeScope();
         var inter = new Tensor[inter_convs.Count];
         var y = x;
         for (int k = 0; k < inter.Length; k++) inter[k] = y = inter_convs[k].forward(y);
-        var feat = torch.cat(inter, 1);                                  // X_inter, layer-major
-        var avg = nn.functional.adaptive_avg_pool2d(feat, [1, 1]);
-        var clsFeat = cls_decomp.forward(feat, avg);
-        var regFeat = reg_decomp.forward(feat, avg);
+        var avg = torch.cat([.. inter.Select(t => nn.functional.adaptive_avg_pool2d(t, [1, 1]))], 1);
+        var clsFeat = cls_decomp.ForwardLayers(inter, avg);
+        var regFeat = reg_decomp.ForwardLayers(inter, avg);
 
         // Predictor convs with few output channels go through ChannelPaddedConv (oneDNN NaN workaround;
         // the cls_prob_module / reg_offset_module Sequentials are applied by hand for that reason).
-        var prob = ChannelPaddedConv.Forward(_seq.Prob2, _seq.Prob1.forward(feat).relu_());      // cls_prob_module
+        var prob = ChannelPaddedConv.Forward(_seq.Prob2, StackedConv1x1(_seq.Prob1, inter).relu_());      // cls_prob_module
         var score = HeadMath.SigmoidGeometricMean(ChannelPaddedConv.Forward(tood_cls, clsFeat), prob);
 
         var dist = scale.forward(ChannelPaddedConv.Forward(tood_reg, regFeat).exp());  // exp first, then the scalar
         var regBox = HeadMath.DistanceToBoxes(dist);
-        var offsets = ChannelPaddedConv.Forward(_seq.Off2, _seq.Off1.forward(feat).relu_());    // reg_offset_module
+        var offsets = ChannelPaddedConv.Forward(_seq.Off2, StackedConv1x1(_seq.Off1, inter).relu_());    // reg_offset_module
         var aligned = BoxAlignment.Sample(regBox, offsets);
         if (_replaceInverted) aligned = BoxAlignment.ReplaceInverted(aligned, regBox);
         return (score.MoveToOuterDisposeScope(), aligned.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>A 1×1 conv over the concatenation of <paramref name="layers"/>, as Σ_k conv(layer_k, W[:, k·C:(k+1)·C]) + b.</summary>
+    private static Tensor StackedConv1x1(Conv2d conv, IReadOnlyList<Tensor> layers)
+    {
+        using var scope = torch.NewDisposeScope();
+        long c = layers[0].shape[1];
+        Tensor? y = null;
+        for (int k = 0; k < layers.Count; k++)
+        {
+            var part = nn.functional.conv2d(layers[k], conv.weight!.narrow(1, k * c, c), k == 0 ? conv.bias : null);
+            y = y is null ? part : y.add_(part);
+        }
+        return y!.MoveToOuterDisposeScope();
     }
 }

@@ -11,11 +11,14 @@ namespace Tood.Train.Training;
 /// <c>tood-train bench-train --preset tiny --imgsz 256 --batch 16</c>: 634–664 ms/step and ~0.55 M page faults
 /// with the defaults, 370–380 ms/step and ~0.17 M faults with both (BENCHMARKS.md §2). The cost is that the
 /// process keeps its peak heap instead of returning it between steps — which a trainer reaches every step anyway.
+/// One arena (M_ARENA_MAX 1): the data loader's threads would otherwise build each batch tensor in a 64 MB
+/// secondary arena of their own, memory the training step cannot reuse (r18, 320 px, batch 8, <c>bench-train</c>:
+/// peak RSS 866 MiB with one arena, 884 MiB without, 933 MiB with glibc's defaults; BENCHMARKS.md §10).
 /// Must run before the first tensor op (mallopt disables glibc's dynamic thresholds from then on).
 /// </summary>
 public static partial class NativeAllocator
 {
-    private const int M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3;
+    private const int M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3, M_ARENA_MAX = -8;
 
     /// <summary>glibc's largest allowed mmap threshold on 64-bit (HEAP_MAX_SIZE / 2).</summary>
     public const int MmapThreshold = 32 * 1024 * 1024;
@@ -32,7 +35,8 @@ public static partial class NativeAllocator
         if (Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is { } t && t.Contains("glibc.malloc.", StringComparison.Ordinal)) return false;
         try
         {
-            return MallOpt(M_MMAP_THRESHOLD, MmapThreshold) == 1 & MallOpt(M_TRIM_THRESHOLD, TrimThreshold) == 1;
+            return MallOpt(M_MMAP_THRESHOLD, MmapThreshold) == 1 & MallOpt(M_TRIM_THRESHOLD, TrimThreshold) == 1
+                & MallOpt(M_ARENA_MAX, 1) == 1;
         }
         catch (DllNotFoundException) { return false; }      // musl or another libc
         catch (EntryPointNotFoundException) { return false; }

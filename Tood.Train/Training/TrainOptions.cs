@@ -46,7 +46,8 @@ public sealed record TrainOptions
     public ScheduleKind Schedule { get; init; } = ScheduleKind.Step;
     /// <summary>ATSS warm-up epochs before TAL (spec §4, P4).</summary>
     public int WarmupEpochs { get; init; } = 4;
-    /// <summary>Micro-batches per optimizer step (spec P6: accumulate to the paper's 16 images).</summary>
+    /// <summary>Micro-batches per optimizer step (spec P6: accumulate to the paper's 16 images). The group is normalised
+    /// by its sums over all its images, exactly as one batch of them (<see cref="StepRunner"/>).</summary>
     public int Accumulate { get; init; } = 1;
     /// <summary>Max global gradient norm; null = no clipping (spec §5 reference configs).</summary>
     public double? ClipGrad { get; init; }

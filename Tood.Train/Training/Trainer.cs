@@ -22,8 +22,6 @@ public sealed record TrainResult(int EpochsDone, long Steps, double? BestAp, IRe
 /// </summary>
 public sealed class Trainer(TrainOptions options, TextWriter? log = null)
 {
-    /// <summary>Attempts per batch when the gradients come back non-finite (see the retry in the loop).</summary>
-    public const int MaxGradRetries = 10;
     public const string LastName = "last.ckpt", BestName = "best.ckpt", MetricsName = "metrics.csv", CurvesName = "curves.png";
 
     private readonly TextWriter _log = log ?? Console.Error;
@@ -37,6 +35,9 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
 
     /// <summary>Called after each iteration with its phase timings (used by <c>tood-train bench-train</c>).</summary>
     public Action<StepTiming>? StepTimed { get; init; }
+
+    /// <summary>Every device-to-host copy of the step loop goes through here (counted; see <see cref="HostReads"/>).</summary>
+    public HostReads Reads { get; } = new();
 
     public async Task<TrainResult> RunAsync(CancellationToken ct = default)
     {
@@ -107,163 +108,137 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
         if (val is not null) _log.WriteLine($"val: {val.Summary()}");
         resumed = null; // model ownership moved to _model
 
-        Tensor? anchors = null, strides = null;
-        (int H, int W) anchorKey = default;
-        List<int> levelCounts = [];
         bool interactive = !Console.IsErrorRedirected && ReferenceEquals(_log, Console.Error);
         var totalTimer = Stopwatch.StartNew();
-        long itersDoneThisRun = 0, gradRetries = 0;
-        try
+        long itersDoneThisRun = 0;
+        var groups = new BatchGroups(batches, o.Accumulate);
+        using var runner = new StepRunner(model, criterion, parameters, optimizer, device, o.ClipGrad);
+        for (int epoch = startEpoch; epoch < o.Epochs; epoch++)
         {
-            for (int epoch = startEpoch; epoch < o.Epochs; epoch++)
+            var mode = ToodLoss.ModeForEpoch(epoch, o.WarmupEpochs);
+            var epochTimer = Stopwatch.StartNew();
+            using var monitor = new StepMonitor(device);
+            double waitSum = 0;
+            int it = 0;
+            double lr = schedule.At(step, epoch);
+            bool logDue = false;
+            model.zero_grad();
+            long stepStart = Stopwatch.GetTimestamp();
+            var pending = new List<Batch>();
+            try
             {
-                var mode = ToodLoss.ModeForEpoch(epoch, o.WarmupEpochs);
-                var epochTimer = Stopwatch.StartNew();
-                double sumTotal = 0, sumCls = 0, sumBbox = 0, sumCtr = 0, sumPos = 0, waitSum = 0;
-                bool hasCtr = false;
-                int it = 0;
-                double lr = schedule.At(step, epoch);
-                optimizer.zero_grad();
-                long stepStart = Stopwatch.GetTimestamp();
                 await foreach (var batch in loader.ReadEpochAsync(epoch, 0, ct))
                 {
-                    using var _b = batch;
-                    ct.ThrowIfCancellationRequested();
-                    waitSum += batch.WaitSeconds;
-                    double tForward = 0, tAssign = 0, tLoss = 0, tBackward = 0, tCheck = 0, tOptim = 0;
-                    int attempts = 0;
-                    int groupStart = it / o.Accumulate * o.Accumulate;
-                    int groupSize = Math.Min(o.Accumulate, batches - groupStart);
-                    LossValues v = default;
-                    for (int attempt = 1; ; attempt++)
+                    pending.Add(batch);
+                    // ATSS assigns the whole group before its first forward (the normalisers need every image).
+                    if (mode == AssignMode.Atss && !groups.EndsGroup(it + pending.Count - 1)) continue;
+                    foreach (var micro in pending)
                     {
-                        attempts = attempt;
-                        using (var scope = torch.NewDisposeScope())
+                        ct.ThrowIfCancellationRequested();
+                        waitSum += micro.WaitSeconds;
+                        long syncsBefore = Reads.Count;
+                        double tAssign = 0, tOptim = 0;
+                        if (it % o.Accumulate == 0)
+                            tAssign += runner.BeginGroup(mode, groups.SizeOf(it), pending).TotalSeconds;
+                        int e = epoch, i = it;
+                        var context = string.Create(inv, $"epoch {epoch + 1}, iteration {it + 1} (step {step}); batch image ids: {string.Join(' ', micro.ImageIds)}");
+                        var t = runner.RunMicro(micro, context, monitor, LossHook is null ? null : total => LossHook(e, i, total));
+                        it++;
+                        itersDoneThisRun++;
+                        logDue |= it % o.LogEvery == 0 || it == batches;
+                        if (groups.EndsGroup(it - 1))
                         {
-                            long t0 = Stopwatch.GetTimestamp();
-                            var images = batch.Images.to(device);
-                            using var output = model.forward(images);
-                            long t1 = Stopwatch.GetTimestamp();
-                            tForward += Seconds(t1 - t0);
-                            var sizes = output.LevelSizes;
-                            var key = (sizes[0].Height, sizes[0].Width);
-                            if (anchors is null || key != anchorKey)
+                            long tOpt = Stopwatch.GetTimestamp();
+                            lr = schedule.At(step, epoch);
+                            runner.EndGroup(lr, monitor);
+                            step++;
+                            tOptim = Seconds(Stopwatch.GetTimestamp() - tOpt);
+                            if (interactive || logDue)
                             {
-                                anchors?.Dispose();
-                                strides?.Dispose();
-                                anchors = Priors.AnchorPoints(sizes, output.Strides, device).DetachFromDisposeScope();
-                                strides = Priors.Strides(sizes, output.Strides, device).DetachFromDisposeScope();
-                                levelCounts = [.. sizes.Select(s => s.Height * s.Width)];
-                                anchorKey = key;
+                                WriteProgress(monitor.Read(Reads), epoch, it, batches, mode, lr, waitSum, epochTimer.Elapsed.TotalSeconds, interactive, model.Head == HeadKind.Parallel, lastPath);
+                                logDue = false;
                             }
-                            var inputs = new LossInputs(output.FlatScores(), output.FlatBoxes(), anchors, strides!, levelCounts,
-                                output.Centerness is null ? null : output.FlatCenterness().squeeze(-1));
-                            var gts = batch.GtBoxes.Zip(batch.GtLabels, (b, l) => new GtInstances(b, l)).ToList();
-                            using var loss = criterion.Forward(inputs, gts, mode);
-                            var total = LossHook is null ? loss.Total : LossHook(epoch, it, loss.Total);
-                            v = loss.ToValues();
-                            double totalValue = total.item<float>();
-                            long t2 = Stopwatch.GetTimestamp();
-                            tAssign += loss.AssignTime.TotalSeconds;
-                            tLoss += Seconds(t2 - t1) - loss.AssignTime.TotalSeconds;
-                            if (!double.IsFinite(totalValue))
-                                throw new NonFiniteLossException(string.Create(inv,
-                                    $"non-finite loss ({totalValue}) at epoch {epoch + 1}, iteration {it + 1} (step {step}); batch image ids: {string.Join(' ', batch.ImageIds)}; last good checkpoint: {(File.Exists(lastPath) ? lastPath : "none")}"));
-                            (total / groupSize).backward();
-                            tBackward += Seconds(Stopwatch.GetTimestamp() - t2);
                         }
-                        long t3 = Stopwatch.GetTimestamp();
-                        var bad = NonFiniteGradients(model);
-                        tCheck += Seconds(Stopwatch.GetTimestamp() - t3);
-                        if (bad is null) break;
-                        // A finite loss with non-finite gradients: seen on this CPU build of libtorch as a
-                        // sporadic NaN from ConvolutionBackward (a re-run of the same batch is clean).
-                        // Retry the batch from zeroed gradients (this drops the group's earlier
-                        // micro-batches when accumulating); give up after MaxGradRetries.
-                        optimizer.zero_grad();
-                        gradRetries++;
-                        if (attempt >= MaxGradRetries)
-                            throw new NonFiniteLossException(string.Create(inv,
-                                $"non-finite gradient {attempt} times at epoch {epoch + 1}, iteration {it + 1} (step {step}) in {bad}; batch image ids: {string.Join(' ', batch.ImageIds)}; last good checkpoint: {(File.Exists(lastPath) ? lastPath : "none")}"));
+                        AfterIteration?.Invoke(epoch, it, step);
+                        long stepEnd = Stopwatch.GetTimestamp();
+                        StepTimed?.Invoke(new StepTiming(epoch, it, micro.WaitSeconds, t.Forward, t.Assign + tAssign, t.Loss, t.Backward, tOptim,
+                            Seconds(stepEnd - stepStart), Reads.Count - syncsBefore));
+                        stepStart = stepEnd;
                     }
-                    it++;
-                    itersDoneThisRun++;
-                    long tOpt = Stopwatch.GetTimestamp();
-                    if (it % o.Accumulate == 0 || it == batches)
-                    {
-                        lr = schedule.At(step, epoch);
-                        foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
-                        if (o.ClipGrad is { } clip) torch.nn.utils.clip_grad_norm_(parameters, clip);
-                        optimizer.step();
-                        optimizer.zero_grad();
-                        step++;
-                    }
-                    tOptim = Seconds(Stopwatch.GetTimestamp() - tOpt);
-                    sumTotal += v.Total; sumCls += v.Cls; sumBbox += v.Bbox; sumPos += v.NumPositives;
-                    if (v.Centerness is { } c) { sumCtr += c; hasCtr = true; }
-
-                    double ips = it / Math.Max(1e-9, epochTimer.Elapsed.TotalSeconds);
-                    if (interactive || it % o.LogEvery == 0 || it == batches)
-                    {
-                        long remaining = (long)(o.Epochs - epoch - 1) * batches + (batches - it);
-                        var eta = TimeSpan.FromSeconds(remaining / Math.Max(1e-9, ips));
-                        var line = string.Create(inv,
-                            $"epoch {epoch + 1}/{o.Epochs} iter {it}/{batches} [{(mode == AssignMode.TaskAligned ? "tal" : "atss")}] loss {sumTotal / it:F4} (cls {sumCls / it:F4} bbox {sumBbox / it:F4}{(hasCtr ? $" ctr {sumCtr / it:F4}" : "")}) pos {sumPos / it:F1} lr {lr:G4} {ips:F2} it/s data {100 * waitSum / Math.Max(1e-9, epochTimer.Elapsed.TotalSeconds):F0}% ETA {eta:hh\\:mm\\:ss}");
-                        if (interactive) _log.Write("\r" + line.PadRight(150));
-                        else _log.WriteLine(line);
-                    }
-                    AfterIteration?.Invoke(epoch, it, step);
-                    long stepEnd = Stopwatch.GetTimestamp();
-                    StepTimed?.Invoke(new StepTiming(epoch, it, attempts, batch.WaitSeconds, tForward, tAssign, tLoss, tBackward, tCheck, tOptim, Seconds(stepEnd - stepStart)));
-                    stepStart = stepEnd;
+                    foreach (var b in pending) b.Dispose();
+                    pending.Clear();
                 }
-                if (interactive) _log.WriteLine();
-                double epochSeconds = epochTimer.Elapsed.TotalSeconds;
-
-                double? ap = null, ap50 = null;
-                if (val is not null && ((epoch + 1) % o.ValEvery == 0 || epoch + 1 == o.Epochs))
-                {
-                    var (stats, _) = await Validator.EvaluateAsync(model, val, size, device, o.BatchSize, o.Workers, ct: ct);
-                    model.train();
-                    ap = stats.AP;
-                    ap50 = stats.AP50;
-                    _log.WriteLine(string.Create(inv, $"epoch {epoch + 1}: val AP {stats.AP:F4} AP50 {stats.AP50:F4} AP75 {stats.AP75:F4}"));
-                }
-                bool isBest = ap is { } a && (best is null || a > best);
-                if (isBest) best = ap;
-
-                var meta = Meta(model, train, map, epoch + 1, step, best, o);
-                Checkpoint.Save(lastPath, model, meta, Checkpoint.SerializeOptimizer(optimizer));
-                if (isBest) Checkpoint.Save(bestPath, model, meta);
-
-                var row = new EpochMetrics(epoch, step, mode == AssignMode.TaskAligned ? "tal" : "atss", lr,
-                    sumTotal / Math.Max(1, it), sumCls / Math.Max(1, it), sumBbox / Math.Max(1, it), hasCtr ? sumCtr / Math.Max(1, it) : null,
-                    sumPos / Math.Max(1, it), it / Math.Max(1e-9, epochSeconds), waitSum / Math.Max(1e-9, epochSeconds), epochSeconds, ap, ap50);
-                metricsLog.Append(row);
-                CurvePlot.Save(Path.Combine(o.RunDir, CurvesName), metricsLog.Read());
             }
-        }
-        finally
-        {
-            anchors?.Dispose();
-            strides?.Dispose();
+            finally
+            {
+                foreach (var b in pending) b.Dispose();
+            }
+            if (interactive) _log.WriteLine();
+            double epochSeconds = epochTimer.Elapsed.TotalSeconds;
+            // Before anything is saved: the epoch's means, the watch, and the parameters themselves (a
+            // non-finite gradient in the epoch's last step has no later loss to show up in).
+            MonitorReading epochStats;
+            using (var finite = ParametersFinite(model))
+                epochStats = monitor.Read(Reads, finite);
+            ThrowIfNonFinite(epochStats, lastPath);
+            if (!epochStats.ExtraFlag)
+                throw new NonFiniteLossException(string.Create(inv,
+                    $"non-finite parameters after epoch {epoch + 1} (step {step}): a non-finite gradient in the epoch's last step; last good checkpoint: {(File.Exists(lastPath) ? lastPath : "none")}"));
+
+            double? ap = null, ap50 = null;
+            if (val is not null && ((epoch + 1) % o.ValEvery == 0 || epoch + 1 == o.Epochs))
+            {
+                var (stats, _) = await Validator.EvaluateAsync(model, val, size, device, o.BatchSize, o.Workers, ct: ct);
+                model.train();
+                ap = stats.AP;
+                ap50 = stats.AP50;
+                _log.WriteLine(string.Create(inv, $"epoch {epoch + 1}: val AP {stats.AP:F4} AP50 {stats.AP50:F4} AP75 {stats.AP75:F4}"));
+            }
+            bool isBest = ap is { } a && (best is null || a > best);
+            if (isBest) best = ap;
+
+            var meta = Meta(model, train, map, epoch + 1, step, best, o);
+            Checkpoint.Save(lastPath, model, meta, optimizer);
+            if (isBest) Checkpoint.Save(bestPath, model, meta);
+
+            var row = new EpochMetrics(epoch, step, mode == AssignMode.TaskAligned ? "tal" : "atss", lr,
+                epochStats.Total, epochStats.Cls, epochStats.Bbox, model.Head == HeadKind.Parallel ? epochStats.Centerness : null,
+                epochStats.Positives, it / Math.Max(1e-9, epochSeconds), waitSum / Math.Max(1e-9, epochSeconds), epochSeconds, ap, ap50);
+            metricsLog.Append(row);
+            CurvePlot.Save(Path.Combine(o.RunDir, CurvesName), metricsLog.Read());
         }
         var rows = metricsLog.Read();
-        _log.WriteLine(string.Create(inv, $"done: {o.Epochs} epochs, {step} steps, {itersDoneThisRun} iterations this run in {totalTimer.Elapsed:hh\\:mm\\:ss} ({gradRetries} batch re-runs after non-finite gradients); best val AP {(best is null ? "n/a" : best.Value.ToString("F4", inv))}; checkpoints in {o.RunDir}"));
+        _log.WriteLine(string.Create(inv, $"done: {o.Epochs} epochs, {step} steps, {itersDoneThisRun} iterations this run in {totalTimer.Elapsed:hh\\:mm\\:ss} ({Reads.Count} host reads); best val AP {(best is null ? "n/a" : best.Value.ToString("F4", inv))}; checkpoints in {o.RunDir}"));
         return new TrainResult(o.Epochs, step, best, rows);
     }
 
     private static double Seconds(long ticks) => ticks / (double)Stopwatch.Frequency;
 
-    /// <summary>One host sync: null when every gradient is finite, else the first offending parameter names (spec P2/P5).</summary>
-    private static string? NonFiniteGradients(ToodDetector model)
+    /// <summary>Device bool scalar: every parameter finite (spec P2/P5); read with the epoch's statistics.</summary>
+    private static Tensor ParametersFinite(ToodDetector model)
     {
         using var scope = torch.NewDisposeScope();
-        var named = model.named_parameters().Where(p => p.parameter.grad is not null).ToList();
-        if (named.Count == 0) return null;
-        var flags = torch.stack(named.Select(p => p.parameter.grad!.isfinite().all()).ToArray());
-        if (flags.all().item<bool>()) return null;
-        return string.Join(", ", named.Where((p, i) => !flags[i].item<bool>()).Select(p => p.name).Take(3));
+        return torch.stack(model.parameters().Select(p => p.isfinite().all()).ToArray()).all().MoveToOuterDisposeScope();
+    }
+
+    private static void ThrowIfNonFinite(MonitorReading r, string lastPath)
+    {
+        if (r.BadContext is null) return;
+        throw new NonFiniteLossException(string.Create(CultureInfo.InvariantCulture,
+            $"non-finite loss ({r.BadValue}) at {r.BadContext}; last good checkpoint: {(File.Exists(lastPath) ? lastPath : "none")}"));
+    }
+
+    private void WriteProgress(MonitorReading r, int epoch, int it, int batches, AssignMode mode, double lr, double waitSum, double elapsed, bool interactive, bool hasCtr, string lastPath)
+    {
+        ThrowIfNonFinite(r, lastPath);
+        var o = Options;
+        double ips = it / Math.Max(1e-9, elapsed);
+        long remaining = (long)(o.Epochs - epoch - 1) * batches + (batches - it);
+        var eta = TimeSpan.FromSeconds(remaining / Math.Max(1e-9, ips));
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"epoch {epoch + 1}/{o.Epochs} iter {it}/{batches} [{(mode == AssignMode.TaskAligned ? "tal" : "atss")}] loss {r.Total:F4} (cls {r.Cls:F4} bbox {r.Bbox:F4}{(hasCtr ? $" ctr {r.Centerness:F4}" : "")}) pos {r.Positives:F1} lr {lr:G4} {ips:F2} it/s data {100 * waitSum / Math.Max(1e-9, elapsed):F0}% ETA {eta:hh\\:mm\\:ss}");
+        if (interactive) _log.Write("\r" + line.PadRight(150));
+        else _log.WriteLine(line);
     }
 
     private static CheckpointMeta Meta(ToodDetector model, CocoDetectionDataset train, CategoryMap map, int epochsDone, long step, double? best, TrainOptions o)

@@ -1,0 +1,90 @@
+namespace Tood.Train.Training;
+
+/// <summary>
+/// Memory high-water marks of a benchmark's measured steps: <see cref="StartMeasured"/> (called once the warm-up
+/// step is done) resets the process RSS high-water mark and starts sampling glibc malloc's figures and the
+/// anonymous / file-backed split of the RSS every 25 ms on a background thread (they have no high-water mark of
+/// their own); <see cref="EndMeasured"/> (after the last measured step, before the trainer's epoch-end checkpoint)
+/// reads the high-water mark and the managed (.NET GC) heap's committed size. Values in MB, null where the platform
+/// does not provide them (<see cref="ProcessMemory"/>).
+/// </summary>
+public sealed class MemorySampler : IDisposable
+{
+    private const double Mb = 1024 * 1024;
+    private readonly CancellationTokenSource _stop = new();
+    private Thread? _thread;
+    private long? _peakBeforeReset, _peakSteps;
+    private bool _reset, _ended;
+    private long _inUseMax, _heldMax, _anonMax, _fileMax, _managed;
+
+    /// <summary>Resets the RSS high-water mark and starts sampling; later calls do nothing.</summary>
+    public void StartMeasured()
+    {
+        if (_thread is not null) return;
+        _peakBeforeReset = ProcessMemory.PeakRss();
+        _reset = ProcessMemory.ResetPeak();
+        _thread = new Thread(Sample) { IsBackground = true, Name = "tood-memory-sampler" };
+        _thread.Start();
+    }
+
+    /// <summary>Stops sampling and reads the measured steps' high-water marks; later calls do nothing.</summary>
+    public void EndMeasured()
+    {
+        if (_ended) return;
+        _ended = true;
+        _stop.Cancel();
+        _thread?.Join();
+        Observe();
+        _peakSteps = _reset ? ProcessMemory.PeakRss() : null;
+        _managed = GC.GetGCMemoryInfo().TotalCommittedBytes;
+    }
+
+    /// <summary>The figures, keys as <see cref="TrainBenchReport.MemoryKeys"/>; peak_rss is the whole run's (checkpoint writing included).</summary>
+    public IReadOnlyDictionary<string, double?> Report()
+    {
+        EndMeasured();
+        long? now = ProcessMemory.PeakRss();
+        long? whole = _peakBeforeReset is { } before && now is { } n ? Math.Max(before, n) : now;
+        return new Dictionary<string, double?>
+        {
+            ["peak_rss"] = whole / Mb,
+            ["peak_rss_steps"] = _peakSteps / Mb,
+            ["rss_anon_peak"] = _anonMax > 0 ? _anonMax / Mb : null,
+            ["rss_file_peak"] = _fileMax > 0 ? _fileMax / Mb : null,
+            ["malloc_in_use_peak"] = _inUseMax > 0 ? _inUseMax / Mb : null,
+            ["malloc_held_peak"] = _heldMax > 0 ? _heldMax / Mb : null,
+            ["managed_committed"] = _managed / Mb,
+        };
+    }
+
+    private void Sample()
+    {
+        while (!_stop.Token.WaitHandle.WaitOne(25)) Observe();
+    }
+
+    private void Observe()
+    {
+        var m = ProcessMemory.Malloc();
+        var rss = ProcessMemory.RssParts();
+        lock (_stop)
+        {
+            if (m is { } malloc)
+            {
+                _inUseMax = Math.Max(_inUseMax, malloc.InUse);
+                _heldMax = Math.Max(_heldMax, malloc.Held);
+            }
+            if (rss is { } parts)
+            {
+                _anonMax = Math.Max(_anonMax, parts.Anon);
+                _fileMax = Math.Max(_fileMax, parts.File);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _thread?.Join();
+        _stop.Dispose();
+    }
+}
