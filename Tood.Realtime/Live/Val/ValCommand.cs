@@ -27,7 +27,9 @@ internal sealed class ValCommand : ToolCommand, IHelpText
     private readonly Option<DeviceSpec> _device = DeviceOption.Create("auto", "auto | cpu | dml[:adapter] | cuda[:id] (as tood-live)");
     private readonly CpuThreadingOptions _cpu = new();
     private readonly DetectionOptions _detection = new(defaultConf: 0.05,
-        classesDescription: "evaluate only these classes (names, or model class indices, that the model and the data share); the decoder keeps only them, as tood-live --classes does");
+        classesDescription: "evaluate only these shared classes (data or model names, or model class indices); the decoder keeps only them, as tood-live --classes does");
+    private readonly Option<Dictionary<string, string>?> _map = CliOptions.Value("--map", "m=d,...",
+        "pair model classes with data classes of another name (e.g. motorbike=motorcycle); other classes match by name", ParseMap);
     private readonly Option<double> _confusionConf = CliOptions.Number("--confusion-conf", "T",
         "score threshold of the confusion summary (an operating point; tood-live's default --conf)", 0.25, 0, 1);
     private readonly Option<string?> _json = CliOptions.Text("--json", "OUT.json", "write the report as JSON: stats, per-class AP, PR curves, confusion, settings");
@@ -39,6 +41,7 @@ internal sealed class ValCommand : ToolCommand, IHelpText
         foreach (var o in new Option[] { _model, _data, _split, _images, _batch, _device }) Options.Add(o);
         _cpu.AddTo(this);
         _detection.AddTo(this);
+        Options.Add(_map);
         foreach (var o in new Option[] { _confusionConf, _json, _plots, _results }) Options.Add(o);
     }
 
@@ -49,8 +52,8 @@ internal sealed class ValCommand : ToolCommand, IHelpText
         adds low-score detections, usually a little AP), top 1000 (location, class) pairs per level, class-aware NMS
         at IoU 0.6, 100 per image, boxes not clipped. AP/AR are pycocotools' (IoU .50:.95, area ranges, maxDets
         1/10/100); the PR curves are COCO's interpolated precision at IoU 0.5.
-        Classes are matched by name (any case) between the model's metadata and the data; model classes the data
-        lacks are not evaluated, data classes the model lacks are left out (both listed on stderr).
+        Classes are matched by name (any case) between the model's metadata and the data, or paired by --map; model
+        classes the data lacks are not evaluated, data classes the model lacks are left out (both listed on stderr).
         Confusion summary (--confusion-conf, IoU 0.5): per image, detections on a box of their own class are
         correct, the rest on a box of another class are counted per (predicted, true) pair, the others are
         background; boxes nothing matched are missed.
@@ -80,12 +83,14 @@ internal sealed class ValCommand : ToolCommand, IHelpText
                 Decode = _detection.Read(parse, DecodeOptions.CocoEval),
             });
             var data = ValData.Load(parse.GetRequiredValue(_data), parse.GetValue(_split)!, parse.GetValue(_images));
-            var classes = ClassMapping.Match(detector.ClassNames, data.Coco.Categories);
-            if (_detection.ResolveClasses(parse, detector.ClassNames) is { } only)
+            ClassMapping classes;
+            try { classes = ClassMapping.Match(detector.ClassNames, data.Coco.Categories, parse.GetValue(_map)); }
+            catch (ArgumentException e) { throw new UsageException($"--map: {e.Message}"); }
+            if (parse.GetValue(_detection.Classes) is { Length: > 0 } only)
             {
-                try { classes = classes.Restrict([.. only.Order().Select(i => detector.ClassNames[i])]); }
+                try { classes = classes.Restrict(only); }
                 catch (ArgumentException e) { throw new UsageException($"--classes: {e.Message}"); }
-                detector.DecodeOptions = detector.DecodeOptions with { Classes = only };
+                detector.DecodeOptions = detector.DecodeOptions with { Classes = classes.Shared.Select(s => s.ModelClass).ToHashSet() };
             }
             classes.EnsureShared(Path.GetFileName(modelPath), data.Name);
             data = data.WithClasses(classes.Shared.Select(s => s.Name).ToList());
@@ -130,6 +135,19 @@ internal sealed class ValCommand : ToolCommand, IHelpText
             json?.Delete();
             results?.Delete();
         }
+    }
+
+    private static Dictionary<string, string> ParseMap(string text)
+    {
+        var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = item.Split('=', StringSplitOptions.TrimEntries);
+            if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
+                throw new FormatException($"--map expects model=data pairs separated by commas, got '{item}'");
+            if (!map.TryAdd(parts[0], parts[1])) throw new FormatException($"--map pairs '{parts[0]}' twice");
+        }
+        return map.Count > 0 ? map : throw new FormatException("--map needs at least one model=data pair");
     }
 
     private static void CreatePlotDir(string dir)
