@@ -45,6 +45,8 @@ internal sealed class ValCommand : ToolCommand, IHelpText
         foreach (var o in new Option[] { _confusionConf, _json, _plots, _results }) Options.Add(o);
     }
 
+    public string Usage => "tood-live val --model M.onnx --data DATA [--split val | --images DIR] [options]";
+
     public string Epilog => """
         Every image of the split is letterboxed into the model's input exactly as tood-live does, run by ONNX Runtime
         and decoded by the runtime's decoder at the COCO-evaluation settings of MMDetection's TOOD test_cfg, which the
