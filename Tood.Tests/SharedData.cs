@@ -18,12 +18,7 @@ internal static class SharedData
 
     private static string Find()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Tood.sln")))
-            {
-                var shared = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared"));
-                return Directory.Exists(shared) ? shared : throw new DirectoryNotFoundException($"real test data '{shared}' (../shared beside the repository) not found");
-            }
-        throw new DirectoryNotFoundException($"repository root (Tood.sln) not found above {AppContext.BaseDirectory}");
+        var shared = Path.GetFullPath(Path.Combine(RepoPaths.Root, "..", "shared"));
+        return Directory.Exists(shared) ? shared : throw new DirectoryNotFoundException($"real test data '{shared}' (../shared beside the repository) not found");
     }
 }

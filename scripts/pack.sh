@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Packs everything a user installs into out/nupkg (README: "Installing"), then checks the library packages the
-# way a user consumes them: samples/DetectVideo is built from out/nupkg (Tood.Realtime + Tood.Realtime.Runtime.Cpu,
-# restored into a scratch package folder, never the NuGet cache) and run on the sample video.
+# way a user consumes them: samples/DetectVideo's program, built outside the repository against Tood.Realtime +
+# Tood.Realtime.Runtime.Cpu from out/nupkg, runs on the sample video.
 #   RIDS="win-x64;win-arm64;linux-x64" (default): the RID-specific tool packages to make. A Windows RID needs the
 #   Windows packages from the feed (DirectML, OpenCvSharp4.runtime.win); RIDS=linux-x64 packs the Linux ones alone.
 #   The runtime packages (Cpu, DirectML, Cuda) pack anywhere: their dependencies are not restored to pack them.
@@ -18,10 +18,29 @@ pack Tood.Realtime/Live/Tood.Live.csproj "-p:ToolPackageRuntimeIdentifiers=\"$RI
 pack Tood.Train/Tood.Train.csproj "-p:ToolPackageRuntimeIdentifiers=\"$TRAIN_RIDS\""
 ls -la "$OUT"
 
-# The sample as a user builds it: from the packages only.
+# The sample as a user builds it: its Program.cs in a fresh project outside the repository that references the two
+# packages from out/nupkg (restored into a scratch folder, never the NuGet cache), run on the sample video.
+VERSION=$(dotnet msbuild Tood.Realtime/Tood.Realtime.csproj -getProperty:Version)
 SCRATCH=$(mktemp -d)
 trap 'rm -rf "$SCRATCH"' EXIT
-dotnet build samples/DetectVideo -c Release -nologo -v q -p:ToodSamplesFromPackages=true \
-  -p:RestorePackagesPath="$SCRATCH/packages" -p:RestoreAdditionalProjectFallbackFolders="$HOME/.nuget/packages" \
-  -p:BaseIntermediateOutputPath="$SCRATCH/obj/" -o "$SCRATCH/bin"
+mkdir -p "$SCRATCH/DetectVideo"
+cp samples/DetectVideo/Program.cs "$SCRATCH/DetectVideo/"
+cat > "$SCRATCH/DetectVideo/DetectVideo.csproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <OutputType>Exe</OutputType>
+    <TargetFramework>net10.0</TargetFramework>
+    <ImplicitUsings>enable</ImplicitUsings>
+    <Nullable>enable</Nullable>
+    <RestoreAdditionalProjectSources>$PWD/$OUT</RestoreAdditionalProjectSources>
+    <RestorePackagesPath>$SCRATCH/packages</RestorePackagesPath>
+    <RestoreAdditionalProjectFallbackFolders>$HOME/.nuget/packages</RestoreAdditionalProjectFallbackFolders>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="Tood.Realtime" Version="$VERSION" />
+    <PackageReference Include="Tood.Realtime.Runtime.Cpu" Version="$VERSION" />
+  </ItemGroup>
+</Project>
+XML
+dotnet build "$SCRATCH/DetectVideo" -c Release -nologo -v q -o "$SCRATCH/bin"
 dotnet "$SCRATCH/bin/DetectVideo.dll" samples/tood_tiny_shapes.onnx samples/shapes.mp4 "$SCRATCH/shapes.det.mp4"

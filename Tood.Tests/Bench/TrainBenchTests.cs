@@ -45,7 +45,7 @@ public class TrainBenchTests
     [Theory]
     [InlineData("--imgsz", "100", "--imgsz must be a positive multiple of 32, got 100")]
     [InlineData("--steps", "0", "--steps must be ≥ 1, got 0")]
-    [InlineData("--preset", "r101", "--preset must be tiny|r18|r50, got 'r101'")]
+    [InlineData("--preset", "r101", "--preset must be tiny|r18|r18mlnet|r50, got 'r101'")]
     public void Bad_options_are_usage_errors(string name, string value, string message)
     {
         var e = Assert.Throws<UsageException>(() => BenchTrainCommand.Parse([name, value]));

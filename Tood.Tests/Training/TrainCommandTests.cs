@@ -12,6 +12,20 @@ public class TrainCommandTests
     private static readonly string[] Base = ["--data", "a.json", "--images", "img", "--out", "run"];
 
     [Fact]
+    public void Yolo_and_voc_data_need_no_images_folder_and_take_split_classes_and_backbone_policy()
+    {
+        var o = TrainCommand.Parse(["--data", "d/data.yaml", "--out", "run", "--split", "train2017", "--val-data", "voc", "--val-split", "trainval",
+            "--classes", "person,car", "--frozen-stages", "-1", "--backbone-norm", "train", "--preset", "r18mlnet", "--backbone-weights", "resnet18-mlnet"]);
+        Assert.Equal(("train2017", "trainval", null, (string?)null), (o.TrainSplit, o.ValSplit, o.TrainImages, o.ValImages));
+        Assert.Equal(["person", "car"], o.Classes!);
+        var cfg = o.ResolveModel(2);
+        Assert.Equal((-1, false, false), (cfg.FrozenStages, cfg.NormEval, cfg.FreezeNormAffine));
+        var d = TrainCommand.Parse(["--data", "d/data.yaml", "--out", "run", "--preset", "r18mlnet"]).ResolveModel(1);
+        Assert.Equal((1, true, true), (d.FrozenStages, d.NormEval, d.FreezeNormAffine));
+        Assert.Contains("--images DIR is needed", Assert.Throws<UsageException>(() => TrainCommand.Parse(["--data", "a.json", "--out", "run"])).Message);
+    }
+
+    [Fact]
     public void Parses_options_with_spec_defaults()
     {
         var o = TrainCommand.Parse([.. Base, "--preset", "r18", "--head", "parallel", "--schedule", "cosine", "--clip-grad", "35", "--accumulate", "4", "--resume"]);
@@ -48,7 +62,7 @@ public class TrainCommandTests
     [InlineData("--imgsz", "1333x16", "--imgsz: keep-ratio scale must be at least 32x32, got 1333x16")]
     [InlineData("--imgsz", "big", "--imgsz: expected S (square letterbox, a multiple of 32) or WxH (keep-ratio, e.g. 1333x800), got 'big'")]
     [InlineData("--schedule", "poly", "--schedule must be step|cosine, got 'poly'")]
-    [InlineData("--preset", "r101", "--preset must be tiny|r18|r50, got 'r101'")]
+    [InlineData("--preset", "r101", "--preset must be tiny|r18|r18mlnet|r50, got 'r101'")]
     [InlineData("--bogus", "1", "unknown option --bogus")]
     public void Bad_options_are_one_line_usage_errors(string name, string value, string message)
     {

@@ -121,7 +121,7 @@ public class ValidatorDecoderParityTests
         });
         var result = await CheckpointEvaluator.RunAsync(new EvalOptions
         {
-            Checkpoint = ckpt, Annotations = ds.AnnotationPath, Images = ds.ImageDir, BatchSize = 4, Workers = 2, Device = "cpu",
+            Checkpoint = ckpt, Data = ds.AnnotationPath, Images = ds.ImageDir, BatchSize = 4, Workers = 2, Device = "cpu",
         });
         Assert.Equal(ImageSizeSpec.Mmdet1333x800, result.ImageSize);   // from the checkpoint's meta
         Assert.Equal(reference.Count, result.Detections.Count);

@@ -36,7 +36,7 @@ public sealed class AblateCommand : ToolCommand
         var results = new List<(string Name, CocoStats Stats, double Seconds, long Params)>();
         try
         {
-            var val = CocoDetectionDataset.Load(baseOptions.ValAnnotations, baseOptions.ValImages!);
+            var val = CocoDetectionDataset.Open(baseOptions.ValAnnotations, baseOptions.ValImages, baseOptions.ValSplit, baseOptions.Classes);
             foreach (var (name, o) in arms)
             {
                 console.Error.WriteLine($"ablate: training {name} → {o.RunDir}");

@@ -6,12 +6,15 @@ namespace Tood.Train.Cli;
 
 /// <summary><c>tood-train eval --checkpoint C --data ANN.json --images DIR [--out stats.json] [--results dets.json]</c>:
 /// COCO bbox mAP of a checkpoint (<see cref="CheckpointEvaluator"/>: the checkpoint's test scale, MMDetection's
-/// decoding, spec §6), the 12 stats printed like pycocotools.</summary>
+/// decoding, spec §6), the 12 stats printed like pycocotools. --data may also be a YOLO data.yaml or a VOC folder
+/// (with --split); the data's classes are matched to the checkpoint's by name and annotations of other classes are
+/// left out (and counted).</summary>
 public sealed class EvalCommand : ToolCommand
 {
     private readonly Option<string> _checkpoint = CliOptions.RequiredText("--checkpoint", "C", "checkpoint (.ckpt) to evaluate");
-    private readonly Option<string> _data = CliOptions.RequiredText("--data", "ANN.json", "COCO annotations");
-    private readonly Option<string> _images = CliOptions.RequiredText("--images", "DIR", "images folder");
+    private readonly Option<string> _data = CliOptions.RequiredText("--data", "DATA", "dataset: COCO ANN.json (with --images), YOLO data.yaml or a VOC folder");
+    private readonly Option<string?> _images = CliOptions.Text("--images", "DIR", "images folder of a COCO json");
+    private readonly Option<string> _split = CliOptions.Value("--split", "NAME", "split of a YOLO/VOC dataset (data.yaml key, VOC ImageSets/Main/NAME.txt)", s => s, () => "val");
     private readonly Option<string?> _out = CliOptions.Text("--out", "stats.json", "also write the 12 stats as JSON");
     private readonly Option<string?> _results = CliOptions.Text("--results", "dets.json", "also write the detections (COCO results format)");
     private readonly Option<Data.ImageSizeSpec?> _imgsz = TrainCliOptions.ImageSizeSpec(
@@ -22,7 +25,7 @@ public sealed class EvalCommand : ToolCommand
 
     public EvalCommand() : base("eval", "COCO mAP of a checkpoint on a dataset")
     {
-        foreach (var o in new Option[] { _checkpoint, _data, _images, _out, _results, _imgsz, _batch, _device, _workers }) Options.Add(o);
+        foreach (var o in new Option[] { _checkpoint, _data, _images, _split, _out, _results, _imgsz, _batch, _device, _workers }) Options.Add(o);
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
@@ -30,8 +33,9 @@ public sealed class EvalCommand : ToolCommand
         var r = await CheckpointEvaluator.RunAsync(new EvalOptions
         {
             Checkpoint = parse.GetRequiredValue(_checkpoint),
-            Annotations = parse.GetRequiredValue(_data),
-            Images = parse.GetRequiredValue(_images),
+            Data = parse.GetRequiredValue(_data),
+            Images = parse.GetValue(_images),
+            Split = parse.GetRequiredValue(_split),
             StatsPath = parse.GetValue(_out),
             ResultsPath = parse.GetValue(_results),
             ImageSize = parse.GetValue(_imgsz),

@@ -13,10 +13,18 @@ internal sealed class TrainOptionSet
 {
     private static readonly TrainOptions D = new() { TrainAnnotations = "", TrainImages = "", RunDir = "" };
 
-    public Option<string> Data { get; } = CliOptions.RequiredText("--data", "ANN.json", "training annotations (COCO json)");
-    public Option<string> Images { get; } = CliOptions.RequiredText("--images", "DIR", "training images");
+    public Option<string> Data { get; } = CliOptions.RequiredText("--data", "DATA", "training data: COCO ANN.json (with --images), YOLO data.yaml or a VOC folder");
+    public Option<string?> Images { get; } = CliOptions.Text("--images", "DIR", "training images of a COCO json");
+    public Option<string> Split { get; } = CliOptions.Value("--split", "NAME", "training split of a YOLO/VOC dataset (data.yaml key, VOC ImageSets/Main/NAME.txt)", s => s, () => "train");
+    public Option<string> ValSplit { get; } = CliOptions.Value("--val-split", "NAME", "validation split of a YOLO/VOC --val-data", s => s, () => "val");
+    public Option<string[]> Classes { get; } = CliOptions.List("--classes", "a,b", "train and validate only these classes, by name");
+    public Option<string?> DataCredit { get; } = CliOptions.Text("--data-credit", "TEXT", "credit/licence line for the data, stored in the model's training_data");
+    public Option<int?> FrozenStages { get; } = CliOptions.OptionalInt("--frozen-stages", "N", "backbone stages frozen: -1 none, 0 stem, 1 stem+layer1, … (default: the preset's)", min: -1);
+    public Option<string?> BackboneNorm { get; } = CliOptions.Value<string?>("--backbone-norm", "frozen|eval|train",
+        "backbone BatchNorm: frozen statistics and γ/β, frozen statistics (mmdet norm_eval), or trained (default: the preset's)",
+        s => s is "frozen" or "eval" or "train" ? s : throw new FormatException($"--backbone-norm must be frozen|eval|train, got '{s}'"));
     public Option<string> Out { get; } = CliOptions.RequiredText("--out", "RUNDIR", "run folder: checkpoints, metrics.csv, curves.png");
-    public Option<string?> ValData { get; } = CliOptions.Text("--val-data", "ANN.json", "validation annotations (with --val-images)");
+    public Option<string?> ValData { get; } = CliOptions.Text("--val-data", "ANN.json", "validation data: COCO ANN.json (with --val-images), YOLO data.yaml or a VOC folder");
     public Option<string?> ValImages { get; } = CliOptions.Text("--val-images", "DIR", "validation images");
     public Option<string> Preset { get; } = TrainCliOptions.Preset(D.Preset);
     public Option<Model.HeadKind> Head { get; } = TrainCliOptions.Head();
@@ -40,13 +48,13 @@ internal sealed class TrainOptionSet
     public Option<bool> FlipOnly { get; } = CliOptions.Flag("--flip-only", "horizontal flip only, no scale jitter (spec §5; the r50 default)");
     public Option<int> LogEvery { get; } = CliOptions.Int("--log-every", "N", "progress line every N iterations when stderr is redirected", D.LogEvery);
     public Option<int> ValEvery { get; } = CliOptions.Int("--val-every", "N", "validate every N epochs (and after the last)", D.ValEvery);
-    public Option<string?> BackboneWeights { get; } = CliOptions.Text("--backbone-weights", "FILE", "torchvision ResNet weights (.pth or .safetensors)");
+    public Option<string?> BackboneWeights { get; } = CliOptions.Text("--backbone-weights", "FILE", "ImageNet backbone: torchvision ResNet .pth/.safetensors, or 'resnet18-mlnet' (packaged, preset r18mlnet)");
 
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        foreach (var o in new Option[] { Data, Images, Out, ValData, ValImages, Preset, Head, Epochs, Batch, ImageSize, Device, Resume, Lr,
-                     WarmupIters, Schedule, WarmupEpochs, Accumulate, ClipGrad, Seed, Workers, ScaleJitter, FlipOnly, LogEvery, ValEvery, BackboneWeights })
+        foreach (var o in new Option[] { Data, Images, Split, Out, ValData, ValImages, ValSplit, Classes, DataCredit, Preset, Head, Epochs, Batch, ImageSize, Device, Resume, Lr,
+                     WarmupIters, Schedule, WarmupEpochs, Accumulate, ClipGrad, Seed, Workers, ScaleJitter, FlipOnly, LogEvery, ValEvery, BackboneWeights, FrozenStages, BackboneNorm })
             command.Options.Add(o);
     }
 
@@ -60,7 +68,12 @@ internal sealed class TrainOptionSet
         var o = new TrainOptions
         {
             TrainAnnotations = parse.GetRequiredValue(Data),
-            TrainImages = parse.GetRequiredValue(Images),
+            TrainImages = parse.GetValue(Images),
+            TrainSplit = parse.GetRequiredValue(Split),
+            ValSplit = parse.GetRequiredValue(ValSplit),
+            Classes = parse.GetValue(Classes) is { Length: > 0 } classes ? classes : null,
+            DataCredit = parse.GetValue(DataCredit),
+            FrozenStages = parse.GetValue(FrozenStages),
             RunDir = parse.GetRequiredValue(Out),
             ValAnnotations = parse.GetValue(ValData),
             ValImages = parse.GetValue(ValImages),
@@ -85,6 +98,14 @@ internal sealed class TrainOptionSet
             LogEvery = Math.Max(1, parse.GetValue(LogEvery)),
             ValEvery = parse.GetValue(ValEvery),
             BackboneWeights = parse.GetValue(BackboneWeights),
+        };
+        // frozen: statistics and γ/β fixed (detectron2 FrozenBN); eval: statistics fixed (mmdet norm_eval); train: neither.
+        o = parse.GetValue(BackboneNorm) switch
+        {
+            "frozen" => o with { NormEval = true, FreezeNormAffine = true },
+            "eval" => o with { NormEval = true, FreezeNormAffine = false },
+            "train" => o with { NormEval = false, FreezeNormAffine = false },
+            _ => o,
         };
         o.Validate();
         return o;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Tood.Realtime.Coco;
+using Tood.Realtime.Datasets;
 
 namespace Tood.Train.Data;
 
@@ -36,9 +37,24 @@ public sealed class CocoDetectionDataset
     /// <param name="categories">Use this class map instead of the file's (e.g. the training map for a
     /// validation set or a checkpoint's map); annotation categories outside it are an error.</param>
     /// <param name="warn">Receives the warning line about dropped boxes (default: stderr).</param>
-    public static CocoDetectionDataset Load(string annotationPath, string imageDir, CategoryMap? categories = null, Action<string>? warn = null)
+    public static CocoDetectionDataset Load(string annotationPath, string imageDir, CategoryMap? categories = null, Action<string>? warn = null) =>
+        FromCoco(CocoFile.Load(annotationPath), annotationPath, imageDir, categories, warn);
+
+    /// <summary>
+    /// Any supported dataset (<see cref="DetectionData.Load"/>: COCO json + image folder, YOLO data.yaml, VOC
+    /// folder) and split, optionally only the named <paramref name="classes"/>.
+    /// </summary>
+    public static CocoDetectionDataset Open(string data, string? images, string split, IReadOnlyList<string>? classes = null,
+        CategoryMap? categories = null, Action<string>? warn = null)
     {
-        var coco = CocoFile.Load(annotationPath);
+        var d = DetectionData.Load(data, split, images);
+        if (classes is { Count: > 0 }) d = d.WithClasses(classes);
+        return FromCoco(d.Coco, d.Source, d.ImageDir, categories, warn);
+    }
+
+    /// <param name="annotationPath">Names the data in messages and <see cref="Summary"/>.</param>
+    public static CocoDetectionDataset FromCoco(CocoFile coco, string annotationPath, string imageDir, CategoryMap? categories = null, Action<string>? warn = null)
+    {
         if (coco.Images.Count == 0) throw new InvalidDataException($"{annotationPath}: empty dataset (no images)");
         if (!Directory.Exists(imageDir)) throw new DirectoryNotFoundException($"{imageDir}: image directory not found");
         var map = categories ?? CategoryMap.FromCoco(coco, annotationPath);

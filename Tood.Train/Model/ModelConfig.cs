@@ -16,7 +16,7 @@ public enum BlockKind
 /// </summary>
 public sealed record ModelConfig
 {
-    /// <summary>Preset name this config came from (tiny | r18 | r50), kept for metadata.</summary>
+    /// <summary>Preset name this config came from (tiny | r18 | r18mlnet | r50), kept for metadata.</summary>
     public required string Preset { get; init; }
 
     public required int NumClasses { get; init; }
@@ -47,6 +47,13 @@ public sealed record ModelConfig
     /// backbone from scratch, otherwise BN is a fixed identity-like affine map and nothing normalises.
     /// </summary>
     public bool NormEval { get; init; } = true;
+
+    /// <summary>
+    /// Also freeze every backbone BN's affine γ/β (requires_grad = false), as detectron2's FrozenBatchNorm2d
+    /// does; with <see cref="NormEval"/> each BN is then a fixed per-channel affine map. mmdet's norm_eval
+    /// alone (spec §1, r50/r18) keeps γ/β of unfrozen stages trainable. Needs NormEval.
+    /// </summary>
+    public bool FreezeNormAffine { get; init; }
 
     // ---- neck + head ----
     public int FpnChannels { get; init; } = 256;
@@ -85,5 +92,7 @@ public sealed record ModelConfig
         if (StackedConvs < 1) throw new ArgumentException("StackedConvs must be ≥ 1");
         if (Strides.Length != 5) throw new ArgumentException("exactly 5 strides (P3..P7) are supported");
         if (PriorProb is <= 0 or >= 1) throw new ArgumentException("PriorProb must be in (0,1)");
+        if (FrozenStages is < -1 or > 4) throw new ArgumentException($"frozen stages must be -1..4, got {FrozenStages}");
+        if (FreezeNormAffine && !NormEval) throw new ArgumentException("freezing BN affine parameters needs BN statistics frozen too (norm eval)");
     }
 }

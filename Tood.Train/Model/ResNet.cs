@@ -72,7 +72,8 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
 /// under the <c>backbone.</c> prefix. Returns [C3, C4, C5] (C2 is computed but not returned: the FPN
 /// uses start_level=1).
 /// <para>Training policy (mmdet): stages ≤ <see cref="ModelConfig.FrozenStages"/> get requires_grad=false
-/// and stay in eval mode; with <see cref="ModelConfig.NormEval"/> every BN stays in eval mode.</para>
+/// and stay in eval mode; with <see cref="ModelConfig.NormEval"/> every BN stays in eval mode; with
+/// <see cref="ModelConfig.FreezeNormAffine"/> every BN's γ/β also gets requires_grad=false.</para>
 /// </summary>
 public sealed class ResNet : nn.Module<Tensor, Tensor[]>
 {
@@ -85,8 +86,12 @@ public sealed class ResNet : nn.Module<Tensor, Tensor[]>
 
     public int[] OutChannels { get; }
 
+    /// <summary>The architecture this backbone was built from (weight importers check their layout against it).</summary>
+    public ModelConfig Config { get; }
+
     public ResNet(ModelConfig cfg) : base(nameof(ResNet))
     {
+        Config = cfg;
         conv1 = nn.Conv2d(3, cfg.StemWidth, 7, stride: 2, padding: 3, bias: false);
         bn1 = nn.BatchNorm2d(cfg.StemWidth);
         maxpool = nn.MaxPool2d(3, stride: 2, padding: 1);
@@ -144,6 +149,10 @@ public sealed class ResNet : nn.Module<Tensor, Tensor[]>
     {
         foreach (var m in FrozenModules())
             foreach (var p in m.parameters()) p.requires_grad = false;
+        if (Config.FreezeNormAffine)
+            foreach (var m in modules())
+                if (m is BatchNorm2d bn)
+                    foreach (var p in bn.parameters()) p.requires_grad = false;
     }
 
     /// <summary>Re-applies mmdet's frozen_stages / norm_eval after switching to train mode.</summary>

@@ -32,12 +32,20 @@ public static class BackboneWeights
 {
     private static readonly string[] KnownPrefixes = ["module.", "backbone."];
 
-    /// <summary>Loads <paramref name="path"/> (.pth zip or .safetensors) into the detector's backbone.</summary>
+    /// <summary>Loads <paramref name="path"/> (.pth zip, .safetensors, an ML.NET ResNet .onnx, or a packaged short name) into the detector's backbone.</summary>
     public static BackboneLoadReport Load(ToodDetector model, string path) => Load(model.Backbone, path);
 
-    /// <inheritdoc cref="Load(ToodDetector, string)"/>
+    /// <summary>Loads a file, or a packaged one by short name (<see cref="PackagedBackbones"/>): a .pth/.safetensors
+    /// torchvision state dict, or an ML.NET/CNTK ResNet .onnx (<see cref="Onnx.MlnetResNetImport"/>).</summary>
     public static BackboneLoadReport Load(ResNet backbone, string path)
     {
+        path = PackagedBackbones.Resolve(path);
+        if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            var sd = Onnx.MlnetResNetImport.StateDict(path, backbone.Config);
+            try { return Load(backbone, sd, path); }
+            finally { foreach (var t in sd.Values) t.Dispose(); }
+        }
         using var file = WeightFile.Read(path);
         return Load(backbone, file.Tensors, path);
     }

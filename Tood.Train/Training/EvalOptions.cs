@@ -7,8 +7,12 @@ namespace Tood.Train.Training;
 public sealed record EvalOptions
 {
     public required string Checkpoint { get; init; }
-    public required string Annotations { get; init; }
-    public required string Images { get; init; }
+    /// <summary>Dataset: a COCO json (with <see cref="Images"/>), a YOLO data.yaml or a VOC folder (<see cref="Realtime.Datasets.DetectionData.Load"/>).</summary>
+    public required string Data { get; init; }
+    /// <summary>Image folder of a COCO json.</summary>
+    public string? Images { get; init; }
+    /// <summary>Split of a YOLO/VOC dataset.</summary>
+    public string Split { get; init; } = "val";
     /// <summary>Write the 12 COCO stats as JSON here.</summary>
     public string? StatsPath { get; init; }
     /// <summary>Write the detections as a COCO results file here.</summary>

@@ -7,10 +7,24 @@ namespace Tood.Train.Training;
 /// <summary>Everything <c>tood-train train</c> accepts (defaults follow spec §5 except where noted).</summary>
 public sealed record TrainOptions
 {
+    /// <summary>The training data: a COCO json (with <see cref="TrainImages"/>), a YOLO data.yaml or a VOC folder.</summary>
     public required string TrainAnnotations { get; init; }
-    public required string TrainImages { get; init; }
+    /// <summary>Image folder of a COCO json; unused for YOLO/VOC.</summary>
+    public string? TrainImages { get; init; }
+    public string TrainSplit { get; init; } = "train";
     public string? ValAnnotations { get; init; }
     public string? ValImages { get; init; }
+    public string ValSplit { get; init; } = "val";
+    /// <summary>Train (and validate) only these classes, by name; null = every class of the data.</summary>
+    public IReadOnlyList<string>? Classes { get; init; }
+    /// <summary>Credit line for the data (licence, attribution), appended to the checkpoint's training_data.</summary>
+    public string? DataCredit { get; init; }
+    /// <summary>Overrides the preset's <see cref="ModelConfig.FrozenStages"/> (-1 none, 0 stem, 1 stem + layer1, …).</summary>
+    public int? FrozenStages { get; init; }
+    /// <summary>Overrides the preset's <see cref="ModelConfig.NormEval"/> (backbone BN statistics frozen).</summary>
+    public bool? NormEval { get; init; }
+    /// <summary>Overrides the preset's <see cref="ModelConfig.FreezeNormAffine"/> (backbone BN γ/β frozen too).</summary>
+    public bool? FreezeNormAffine { get; init; }
     public required string RunDir { get; init; }
     public string Preset { get; init; } = "tiny";
     /// <summary>A custom architecture instead of <see cref="Preset"/> (library use). Its NumClasses is
@@ -51,6 +65,19 @@ public sealed record TrainOptions
     /// <summary>torchvision ResNet state dict (.pth or .safetensors) for the backbone; null = from scratch.</summary>
     public string? BackboneWeights { get; init; }
 
+    /// <summary>The architecture to build: <see cref="Model"/> or the preset, with the dataset's class count,
+    /// <see cref="Head"/> and the backbone freezing overrides applied.</summary>
+    public ModelConfig ResolveModel(int numClasses)
+    {
+        var cfg = Model is { } custom ? custom with { NumClasses = numClasses, Head = Head } : ModelPresets.Get(Preset, numClasses, Head);
+        return cfg with
+        {
+            FrozenStages = FrozenStages ?? cfg.FrozenStages,
+            NormEval = NormEval ?? cfg.NormEval,
+            FreezeNormAffine = FreezeNormAffine ?? cfg.FreezeNormAffine,
+        };
+    }
+
     public void Validate()
     {
         static void Check(bool ok, string message) { if (!ok) throw new Tood.CommandLine.UsageException(message); }
@@ -64,7 +91,10 @@ public sealed record TrainOptions
         Check(ClipGrad is null || ClipGrad > 0, $"--clip-grad must be positive, got {ClipGrad}");
         Check(Workers >= 1, $"--workers must be ≥ 1, got {Workers}");
         Check(MinScale > 0 && MaxScale >= MinScale, $"--scale-jitter must be MIN,MAX with 0 < MIN ≤ MAX");
-        Check((ValAnnotations is null) == (ValImages is null), "--val-data and --val-images go together");
+        static bool IsJson(string? p) => p?.EndsWith(".json", StringComparison.OrdinalIgnoreCase) == true;
+        Check(!IsJson(TrainAnnotations) || TrainImages is not null, "--images DIR is needed with a COCO .json --data");
+        Check(!IsJson(ValAnnotations) || ValImages is not null, "--val-images DIR is needed with a COCO .json --val-data");
+        Check(ValImages is null || ValAnnotations is not null, "--val-images needs --val-data");
         Check(ValEvery >= 1, $"--val-every must be ≥ 1, got {ValEvery}");
     }
 

@@ -55,9 +55,9 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
         }
 
         CategoryMap? map = resumed is null ? null : new CategoryMap(resumed.Meta.CategoryIds, resumed.Meta.ClassNames);
-        var train = CocoDetectionDataset.Load(o.TrainAnnotations, o.TrainImages, map, w => _log.WriteLine(w));
+        var train = CocoDetectionDataset.Open(o.TrainAnnotations, o.TrainImages, o.TrainSplit, o.Classes, map, w => _log.WriteLine(w));
         map = train.Categories;
-        var val = o.ValAnnotations is null ? null : CocoDetectionDataset.Load(o.ValAnnotations, o.ValImages!, map, w => _log.WriteLine(w));
+        var val = o.ValAnnotations is null ? null : CocoDetectionDataset.Open(o.ValAnnotations, o.ValImages, o.ValSplit, o.Classes, map, w => _log.WriteLine(w));
 
         torch.manual_seed(o.Seed);
         ToodDetector model;
@@ -78,7 +78,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
         }
         else
         {
-            try { model = new ToodDetector(o.Model is { } custom ? custom with { NumClasses = map.Count, Head = o.Head } : ModelPresets.Get(o.Preset, map.Count, o.Head)); }
+            try { model = new ToodDetector(o.ResolveModel(map.Count)); }
             catch (ArgumentException e) { throw new Tood.CommandLine.UsageException(e.Message); }
             // ImageNet backbone (spec §1, P7); loaded before moving to the device.
             if (o.BackboneWeights is { } weights)
@@ -280,7 +280,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
             Epoch = epochsDone,
             GlobalStep = step,
             BestMap = best,
-            TrainingData = train.Summary(),
+            TrainingData = o.DataCredit is null ? train.Summary() : $"{train.Summary()}. {o.DataCredit}",
             Extra = new Dictionary<string, string>
             {
                 ["seed"] = o.Seed.ToString(inv),

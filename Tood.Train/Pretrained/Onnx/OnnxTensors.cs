@@ -1,0 +1,48 @@
+using System.Runtime.InteropServices;
+using Tood.Train.Export.Onnx;
+
+namespace Tood.Train.Pretrained.Onnx;
+
+/// <summary>Reads ONNX files and float32 initializers with the project's own onnx.proto (Export/Proto).</summary>
+internal static class OnnxTensors
+{
+    /// <exception cref="WeightsException">missing or unparsable file (one line naming it).</exception>
+    public static ModelProto ReadModel(string path)
+    {
+        if (!File.Exists(path)) throw new WeightsException($"ONNX model '{path}' not found");
+        try
+        {
+            using var fs = File.OpenRead(path);
+            var model = ModelProto.Parser.ParseFrom(fs);
+            if (model.Graph is null || model.Graph.Node.Count == 0)
+                throw new WeightsException($"'{path}' is not an ONNX model (no graph)");
+            return model;
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException e)
+        {
+            throw new WeightsException($"'{path}' is not an ONNX model (protobuf: {e.Message})", e);
+        }
+    }
+
+    /// <summary>float32 data of an initializer (raw_data little-endian or float_data), checked against its dims
+    /// (external data, which this schema does not describe, shows up as a count mismatch).</summary>
+    public static float[] Floats(TensorProto t, string file)
+    {
+        if (t.DataType != (int)TensorProto.Types.DataType.Float)
+            throw new WeightsException($"{Path.GetFileName(file)}: initializer '{t.Name}' is {(TensorProto.Types.DataType)t.DataType}, expected FLOAT");
+        long count = t.Dims.Aggregate(1L, (a, d) => a * d);
+        float[] data = t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, float>(t.RawData.Span).ToArray() : [.. t.FloatData];
+        if (data.Length != count)
+            throw new WeightsException($"{Path.GetFileName(file)}: initializer '{t.Name}' has {data.Length} values for dims [{string.Join(",", t.Dims)}]");
+        return data;
+    }
+
+    public static long[] Ints(NodeProto node, string name, long[] fallback) =>
+        node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? [.. a.Ints] : fallback;
+
+    public static float Float(NodeProto node, string name, float fallback) =>
+        node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.F : fallback;
+
+    public static long Int(NodeProto node, string name, long fallback) =>
+        node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.I : fallback;
+}
