@@ -34,6 +34,7 @@ public static class DatasetValidator
         var extra = groundTruth.Categories.FirstOrDefault(c => !classes.Shared.Any(s => s.CategoryId == c.Id));
         if (extra is not null) throw new ArgumentException($"ground-truth category {extra.Id} '{extra.Name}' is not a shared class; restrict the data first", nameof(groundTruth));
         if (groundTruth.Images.Count == 0) throw new InvalidDataException("the data has no images");
+        if (!Directory.Exists(imageDir)) throw new DirectoryNotFoundException($"{imageDir}: image directory not found");
 
         var images = groundTruth.Images;
         var found = new IReadOnlyList<Detection>[images.Count];

@@ -1,4 +1,5 @@
 using Tood.Realtime.Coco;
+using Tood.Realtime.Datasets;
 using Tood.Realtime.Validation;
 using Tood.Tests.Cli;
 using Tood.Tests.Data;
@@ -73,6 +74,54 @@ public class ValCommandTests
         // The red class's own AP is the same either way: its detections do not depend on the other classes here
         // (fewer than the pre-NMS top-k and max-det limits).
         Assert.Equal(a.PerClass.Single(c => c.Name == "c1").AP, o.PerClass[0].AP, 9);
+    }
+
+    // A YOLO data.yaml over the same coco128 photos: the real label files, class names from coco128's data.yaml.
+    private static string YoloYaml(TempDir dir, int images)
+    {
+        var list = dir["val.txt"];
+        File.WriteAllLines(list, SharedData.Coco128Images("val2017", images));
+        var names = YoloDataYaml.Read(Path.Combine(SharedData.Coco128, "data.yaml")).Names;
+        var yaml = dir["data.yaml"];
+        File.WriteAllText(yaml, $"path: {SharedData.Coco128}\nval: {list}\nnames: [{string.Join(", ", names.Select(n => $"'{n}'"))}]\n");
+        return yaml;
+    }
+
+    [Fact]
+    public async Task Yolo_yaml_and_coco_json_of_the_same_photos_give_the_same_stats()
+    {
+        var (dir, model, json) = Setup(6);
+        using var _ = dir;
+        var yaml = YoloYaml(dir, 6);
+        // The fixture's COCO json names class i+1 "c{i+1}"; YOLO numbers coco128's names from 0.
+        var coco = await Val(model, json, "--map", "red=c1,green=c3,blue=c62", "--conf", "0.001", "--json", dir["coco.json"]);
+        var yolo = await CliRun.Live("val", "--model", model, "--data", yaml, "--device", "cpu", "--map", "red=person,green=car,blue=chair",
+            "--conf", "0.001", "--json", dir["yolo.json"]);
+        Assert.True(coco.Code == 0 && yolo.Code == 0, coco.Err + yolo.Err);
+        var a = ValidationReport.FromJson(File.ReadAllText(dir["coco.json"]));
+        var b = ValidationReport.FromJson(File.ReadAllText(dir["yolo.json"]));
+        Assert.Equal([0, 2, 56], b.Classes.Evaluated.Select(c => c.CategoryId));
+        Assert.Equal("data.yaml (val)", b.Data);
+        Assert.Equal(a.Detections, b.Detections);
+        Assert.Equal(a.Confusion.Classes.Select(c => c.Gt), b.Confusion.Classes.Select(c => c.Gt));
+        Assert.True(a.Stats.AP50 > 0, "the colour model should find something");
+        for (int i = 0; i < 12; i++) Assert.Equal(a.Stats.ToArray()[i], b.Stats.ToArray()[i], 9);
+    }
+
+    [Fact]
+    public async Task Malformed_yolo_label_is_one_line_naming_file_and_line()
+    {
+        using var dir = new TempDir();
+        var model = dir["colour.onnx"];
+        ContractModelBuilder.Write(model);
+        Directory.CreateDirectory(dir["d/images/val"]);
+        Directory.CreateDirectory(dir["d/labels/val"]);
+        File.Copy(SharedData.Coco128Images("val2017", 1)[0], dir["d/images/val/a.jpg"]);
+        File.WriteAllText(dir["d/labels/val/a.txt"], "0 0.5 0.5 0.2 0.2\n1 0.5 0.5 0.2\n");
+        File.WriteAllText(dir["d/data.yaml"], "path: .\nval: images/val\nnames: [red, green, blue]\n");
+        var r = await CliRun.Live("val", "--model", model, "--data", dir["d"], "--device", "cpu");
+        Assert.Equal((1, $"tood-live val: error: {dir["d/labels/val/a.txt"]}:2: expected 'class cx cy w h' (or a polygon 'class x1 y1 x2 y2 …'), got 4 values: '1 0.5 0.5 0.2'"),
+            (r.Code, r.ErrorLine));
     }
 
     [Fact]

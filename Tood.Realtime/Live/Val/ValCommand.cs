@@ -3,6 +3,7 @@ using System.Globalization;
 using Tood.CommandLine;
 using Tood.Live.Cli;
 using Tood.Live.Cli.Options;
+using Tood.Realtime.Datasets;
 using Tood.Realtime.Evaluation;
 using Tood.Realtime.Inference;
 using Tood.Realtime.Postprocess;
@@ -84,7 +85,9 @@ internal sealed class ValCommand : ToolCommand, IHelpText
                 Cpu = _cpu.Read(parse).Or(CpuThreading.ForMode(live: false)),
                 Decode = _detection.Read(parse, DecodeOptions.CocoEval),
             });
-            var data = ValData.Load(parse.GetRequiredValue(_data), parse.GetValue(_split)!, parse.GetValue(_images));
+            var data = DetectionData.Load(parse.GetRequiredValue(_data), parse.GetValue(_split)!, parse.GetValue(_images));
+            string dataName = data.Source;
+            int allBoxes = data.Coco.Annotations.Count;
             ClassMapping classes;
             try { classes = ClassMapping.Match(detector.ClassNames, data.Coco.Categories, parse.GetValue(_map)); }
             catch (ArgumentException e) { throw new UsageException($"--map: {e.Message}"); }
@@ -94,12 +97,12 @@ internal sealed class ValCommand : ToolCommand, IHelpText
                 catch (ArgumentException e) { throw new UsageException($"--classes: {e.Message}"); }
                 detector.DecodeOptions = detector.DecodeOptions with { Classes = classes.Shared.Select(s => s.ModelClass).ToHashSet() };
             }
-            classes.EnsureShared(Path.GetFileName(modelPath), data.Name);
+            classes.EnsureShared(Path.GetFileName(modelPath), dataName);
             data = data.WithClasses(classes.Shared.Select(s => s.Name).ToList());
 
             var d = detector.DecodeOptions;
             var inv = CultureInfo.InvariantCulture;
-            Log(string.Create(inv, $"{data.Name}: {data.Coco.Images.Count} images, {data.Coco.Annotations.Count} boxes; {classes.Describe()}"));
+            Log(string.Create(inv, $"{dataName}: {data.Coco.Images.Count} images, {data.Coco.Annotations.Count} boxes of the evaluated classes (of {allBoxes}); {classes.Describe()}"));
             Log(string.Create(inv, $"model {Path.GetFileName(modelPath)} ({detector.Model.Preset}, input {detector.Model.InputWidth}x{detector.Model.InputHeight} letterbox) on {detector.Device}; " +
                 $"decoder: score > {d.ScoreThreshold}, top {d.PreNmsTopK}/level, NMS IoU {d.IouThreshold}, {d.MaxDetections}/image, {(d.ClipToImage ? "clipped" : "not clipped")}"));
 
@@ -118,7 +121,7 @@ internal sealed class ValCommand : ToolCommand, IHelpText
 
             if (json is not null)
             {
-                await File.WriteAllTextAsync(json.TempPath, ValidationReport.Create(result, detector, data.Name).ToJson(), cancellationToken);
+                await File.WriteAllTextAsync(json.TempPath, ValidationReport.Create(result, detector, dataName).ToJson(), cancellationToken);
                 json.Commit();
                 console.Out.WriteLine($"json: {json.FinalPath}");
             }
