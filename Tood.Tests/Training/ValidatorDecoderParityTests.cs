@@ -35,7 +35,7 @@ public class ValidatorDecoderParityTests
 
     // Pseudo ground truth: per image the 8 best reference detections, shifted by 10% of their size (IoU 0.68 with
     // the original: AP < 1 and dependent on the boxes).
-    private static CocoFile PseudoTruth(CocoDetectionDataset ds, IReadOnlyList<CocoAnnotation> reference)
+    internal static CocoFile PseudoTruth(CocoDetectionDataset ds, IReadOnlyList<CocoAnnotation> reference)
     {
         var gt = new CocoFile { Images = ds.Coco.Images, Categories = ds.Coco.Categories };
         foreach (var g in reference.GroupBy(d => d.ImageId))

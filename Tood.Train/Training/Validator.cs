@@ -65,14 +65,7 @@ public static class Validator
         return (stats, detections);
     }
 
-    /// <summary>A detection as a COCO result: [x, y, w, h] with w = x2 − x1 (no +1, spec §6).</summary>
-    public static CocoAnnotation ToCoco(Detection d, long imageId, CategoryMap categories, long id) => new()
-    {
-        Id = id,
-        ImageId = imageId,
-        CategoryId = categories.CategoryId(d.ClassId),
-        Bbox = [Math.Round(d.X1, 2), Math.Round(d.Y1, 2), Math.Round(d.X2 - d.X1, 2), Math.Round(d.Y2 - d.Y1, 2)],
-        Area = (d.X2 - d.X1) * (d.Y2 - d.Y1),
-        Score = Math.Round(d.Score, 5),
-    };
+    /// <summary>A detection as a COCO result (<see cref="CocoResult"/>, shared with <c>tood-live val</c>).</summary>
+    public static CocoAnnotation ToCoco(Detection d, long imageId, CategoryMap categories, long id) =>
+        CocoResult.From(d, imageId, categories.CategoryId(d.ClassId), id);
 }

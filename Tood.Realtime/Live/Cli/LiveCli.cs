@@ -1,5 +1,6 @@
 using Tood.CommandLine;
 using Tood.Live.Bench;
+using Tood.Live.Val;
 using Tood.Realtime.Inference;
 using Tood.Realtime.Video;
 using Tood.Realtime.Video.Ffmpeg;
@@ -24,10 +25,11 @@ public static class LiveCli
     {
         new BenchCommand(),
         new DevicesCommand(),
+        new ValCommand(),
     })
     {
         IsInputError = e => e is FileNotFoundException or VideoSourceException or ModelContractException or WindowUnavailableException
-            or ExecutionProviderUnavailableException or FfmpegUnavailableException or IOException or UnauthorizedAccessException,
+            or ExecutionProviderUnavailableException or FfmpegUnavailableException or IOException or UnauthorizedAccessException or InvalidDataException,
         ReportUnexpected = true,
     };
 

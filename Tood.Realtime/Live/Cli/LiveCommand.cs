@@ -85,6 +85,7 @@ internal sealed class LiveCommand : RootCommand, IHelpText
     public string Usage => """
         tood-live (--camera N | --source FILE_OR_URL) --model M.onnx [options]
         tood-live bench --model M.onnx --source VIDEO [options]
+        tood-live val --model M.onnx --data DATA [options]
         """;
 
     public string Epilog => """

@@ -6,13 +6,14 @@ using Tood.Realtime.Postprocess;
 namespace Tood.Live.Cli.Options;
 
 /// <summary><c>--conf</c>, <c>--iou</c>, <c>--max-det</c>, <c>--classes</c>: what the decoder keeps.</summary>
-internal sealed class DetectionOptions(double defaultConf = 0.25)
+/// <param name="classesDescription">help of --classes where it means more than the decoder's filter (tood-live val).</param>
+internal sealed class DetectionOptions(double defaultConf = 0.25, string? classesDescription = null)
 {
     public Option<double> Conf { get; } = CliOptions.Number("--conf", "T", "score threshold (COCO evaluation uses 0.05)", defaultConf, 0, 1);
     public Option<double> Iou { get; } = CliOptions.Number("--iou", "T", "class-aware NMS IoU threshold", 0.6, 0, 1);
     public Option<int> MaxDet { get; } = CliOptions.Int("--max-det", "N", "detections kept per frame", 100, min: 1);
     public Option<string[]> Classes { get; } = CliOptions.List("--classes", "a,b",
-        "only these classes, by name or index (e.g. person,car or 0,2)", "--classes needs at least one class name or index");
+        classesDescription ?? "only these classes, by name or index (e.g. person,car or 0,2)", "--classes needs at least one class name or index");
 
     public void AddTo(Command command)
     {
@@ -24,10 +25,14 @@ internal sealed class DetectionOptions(double defaultConf = 0.25)
     }
 
     /// <summary>Thresholds only: the classes need the model's names (<see cref="ResolveClasses"/>).</summary>
-    public DecodeOptions Read(ParseResult parse)
+    /// <param name="baseline">the settings not given by these options (default: deployment's, boxes clipped).</param>
+    public DecodeOptions Read(ParseResult parse, DecodeOptions? baseline = null)
     {
         ArgumentNullException.ThrowIfNull(parse);
-        return new DecodeOptions { ScoreThreshold = (float)parse.GetValue(Conf), IouThreshold = (float)parse.GetValue(Iou), MaxDetections = parse.GetValue(MaxDet) };
+        return (baseline ?? new DecodeOptions()) with
+        {
+            ScoreThreshold = (float)parse.GetValue(Conf), IouThreshold = (float)parse.GetValue(Iou), MaxDetections = parse.GetValue(MaxDet),
+        };
     }
 
     /// <summary>Maps --classes entries (names or indices) to class indices of a model; null when not given.</summary>

@@ -1,0 +1,15 @@
+using Tood.Realtime.Pipeline;
+
+namespace Tood.Realtime.Validation;
+
+/// <summary>How <see cref="DatasetValidator"/> runs and summarises (the decoding itself is the detector's
+/// <see cref="Inference.Detector.DecodeOptions"/>).</summary>
+public sealed record ValidationOptions
+{
+    /// <summary>Operating point of the <see cref="ConfusionSummary"/> (AP uses every detection the decoder keeps).</summary>
+    public double ConfusionScoreThreshold { get; init; } = 0.25;
+    public double ConfusionIouThreshold { get; init; } = 0.5;
+    /// <summary>Images done so far (reported from worker threads, one report at a time).</summary>
+    public IProgress<PipelineProgress>? Progress { get; init; }
+    public Action<string>? Log { get; init; }
+}
