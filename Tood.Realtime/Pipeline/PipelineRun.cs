@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Tood.Realtime.Inference;
 using Tood.Realtime.Rendering;
 using Tood.Realtime.Sinks;
+using Tood.Realtime.Tracking;
 using Tood.Realtime.Video;
 
 namespace Tood.Realtime.Pipeline;
@@ -63,7 +64,8 @@ internal sealed class PipelineRun
 
         var capture = new FrameCapture(_source, _options.VidStride, _live, _clocks[0], _pipeline.StopToken);
         var wall = Stopwatch.StartNew();
-        var renderer = new OverlayRenderer(_options.LineWidth);
+        var renderer = new OverlayRenderer(_options.LineWidth, _options.Trails);
+        var tracker = _options.Tracking is { } tracking ? new ByteTracker(tracking) : null;
 
         // Starts a run of batch `b` (a run slot is held) on a runner thread and queues it for decoding, in order.
         async ValueTask Dispatch(FrameBatch b, CancellationToken ct)
@@ -119,6 +121,7 @@ internal sealed class PipelineRun
             {
                 var env = b.Frames[i]!;
                 _detector.Decode(b.Slot, i, env.Letterbox, env.Frame.Width, env.Frame.Height, env.Detections);
+                tracker?.Update(env.Detections);   // in frame order: this stage has one worker
             }
             b.ReturnSlot(_engine);
             _clocks[4].Add(t);

@@ -3,6 +3,7 @@ using System.Runtime.ExceptionServices;
 using Tood.Realtime.Inference;
 using Tood.Realtime.Rendering;
 using Tood.Realtime.Sinks;
+using Tood.Realtime.Tracking;
 using Tood.Realtime.Video;
 
 namespace Tood.Realtime.Pipeline;
@@ -102,7 +103,8 @@ public sealed class VideoPipeline
             }
             _options.Log?.Invoke($"video I/O: reading {source.Description} with {source.Backend}; {output}");
             if (_options.JsonlPath is { } j) sinks.Add(new JsonlSink(j));
-            if (_options.CsvPath is { } c) sinks.Add(new CsvSink(c));
+            if (_options.CsvPath is { } c) sinks.Add(new CsvSink(c, trackIds: _options.Tracking is not null));
+            if (_options.MotPath is { } m) sinks.Add(new MotSink(m));
             if (_options.Show) sinks.Add(new WindowSink($"tood-live - {source.Description}", RequestStop, new OverlayRenderer(_options.LineWidth)));
             return sinks;
         }

@@ -1,3 +1,4 @@
+using Tood.Realtime.Tracking;
 using Tood.Realtime.Video;
 using Tood.Realtime.Video.Ffmpeg;
 
@@ -20,6 +21,16 @@ public sealed record VideoPipelineOptions
     public bool Show { get; init; }
     public string? JsonlPath { get; init; }
     public string? CsvPath { get; init; }
+    /// <summary>
+    /// ByteTrack after decoding (null = no tracking): each frame's detections become the tracked ones, with track
+    /// IDs in every output. Give the detector a score threshold ≤ <see cref="TrackerOptions.LowThreshold"/> (0.1)
+    /// so the tracker's second association sees the low-score boxes (as Ultralytics does for tracking).
+    /// </summary>
+    public TrackerOptions? Tracking { get; init; }
+    /// <summary>MOT Challenge results file (needs <see cref="Tracking"/>); null = none.</summary>
+    public string? MotPath { get; init; }
+    /// <summary>Trail of the last N box centres per track on the overlay (0 = none, else ≥ 2).</summary>
+    public int Trails { get; init; }
     /// <summary>Images per model run (≤ the detector's MaxBatch).</summary>
     public int Batch { get; init; } = 1;
     /// <summary>Process every K-th frame (like YOLO's vid_stride); the output video keeps its duration (fps / K).</summary>
@@ -43,6 +54,9 @@ public sealed record VideoPipelineOptions
         if (VidStride <= 0) throw new ArgumentOutOfRangeException(nameof(VidStride), "--vid-stride must be ≥ 1");
         if (LineWidth < 0) throw new ArgumentOutOfRangeException(nameof(LineWidth), "--line-width must be ≥ 0");
         if (QueueCapacity <= 0) throw new ArgumentOutOfRangeException(nameof(QueueCapacity), "queue capacity must be ≥ 1");
+        if (Trails is < 0 or 1) throw new ArgumentOutOfRangeException(nameof(Trails), "--trails must be 0 or ≥ 2");
+        if (Tracking is null && (MotPath is not null || Trails > 0)) throw new ArgumentException("--save-mot and --trails need --track", nameof(Tracking));
+        Tracking?.Validate();
         Input.Validate();
     }
 }

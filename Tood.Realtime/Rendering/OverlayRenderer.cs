@@ -8,9 +8,14 @@ namespace Tood.Realtime.Rendering;
 /// Draws detections (box, "class score" label on a filled tab) and a status line (FPS, latency) onto a
 /// BGR frame in place. Line width 0 = automatic, scaled with the image like common detector CLIs.
 /// The status line is drawn separately by displays (<see cref="DrawStatus"/>) so saved frames need not carry it.
+/// Tracked detections are coloured by track ID (stable across frames) and labelled "id:N class score";
+/// with <c>trailLength</c> ≥ 2 each track also gets a trail of its last box centres (the renderer then
+/// keeps state: draw every frame of one video, in order).
 /// </summary>
-public sealed class OverlayRenderer(int lineWidth = 0)
+public sealed class OverlayRenderer(int lineWidth = 0, int trailLength = 0)
 {
+    private readonly TrackTrails? _trails = trailLength > 0 ? new TrackTrails(trailLength) : null;
+
     // Ultralytics' 20-colour palette (RGB hex), so class colours look familiar.
     private static readonly string[] PaletteHex =
     [
@@ -24,19 +29,44 @@ public sealed class OverlayRenderer(int lineWidth = 0)
 
     public static Scalar ColorOf(int classId) => Palette[((classId % Palette.Length) + Palette.Length) % Palette.Length];
 
+    /// <summary>
+    /// A track's colour: hue stepped by the golden ratio per ID, so consecutive IDs get far-apart hues and an
+    /// ID keeps its colour for the whole video; saturation 0.85, value 0.95 (BGR).
+    /// </summary>
+    public static Scalar ColorOfTrack(int trackId)
+    {
+        double hue = trackId * 0.6180339887498949 % 1.0 * 6;
+        if (hue < 0) hue += 6;
+        const double v = 0.95 * 255, s = 0.85;
+        int sector = (int)hue;
+        double f = hue - sector, p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
+        (double r, double g, double b) = sector switch
+        {
+            0 => (v, t, p), 1 => (q, v, p), 2 => (p, v, t), 3 => (p, q, v), 4 => (t, p, v), _ => (v, p, q),
+        };
+        return new Scalar(Math.Round(b), Math.Round(g), Math.Round(r));
+    }
+
     public int LineWidthFor(Mat image) => lineWidth > 0 ? lineWidth : Math.Max((int)Math.Round((image.Width + image.Height) / 2 * 0.003), 2);
 
     public void Draw(Mat image, IReadOnlyList<Detection> detections, string? status)
     {
         int lw = LineWidthFor(image);
         var (fontScale, thickness) = Font(lw);
+        if (_trails is not null)
+        {
+            _trails.Add(detections);
+            _trails.Draw(image, lw);
+        }
         foreach (var d in detections)
         {
-            var color = ColorOf(d.ClassId);
+            var color = d.TrackId is { } id ? ColorOfTrack(id) : ColorOf(d.ClassId);
             var p1 = new Point((int)MathF.Round(d.X1), (int)MathF.Round(d.Y1));
             var p2 = new Point((int)MathF.Round(d.X2), (int)MathF.Round(d.Y2));
             Cv2.Rectangle(image, p1, p2, color, lw, LineTypes.AntiAlias);
-            string label = string.Create(CultureInfo.InvariantCulture, $"{d.ClassName} {d.Score:0.00}");
+            string label = d.TrackId is { } tid
+                ? string.Create(CultureInfo.InvariantCulture, $"id:{tid} {d.ClassName} {d.Score:0.00}")
+                : string.Create(CultureInfo.InvariantCulture, $"{d.ClassName} {d.Score:0.00}");
             var size = Cv2.GetTextSize(label, HersheyFonts.HersheySimplex, fontScale, thickness, out int baseline);
             bool outside = p1.Y - size.Height - 3 >= 0;
             var tabTop = outside ? p1.Y - size.Height - 3 : p1.Y;

@@ -5,24 +5,23 @@ namespace Tood.Realtime.Sinks;
 
 /// <summary>
 /// One row per detection: <c>frame,time,x1,y1,x2,y2,score,class_id,class</c> (source pixels; RFC 4180
-/// quoting for class names with commas or quotes). Frames without detections have no row.
+/// quoting for class names with commas or quotes). Frames without detections have no row. With
+/// <c>trackIds</c> a last column <c>track_id</c> follows (empty for a detection without one).
 /// </summary>
-public sealed class CsvSink : IFrameSink
+public sealed class CsvSink : TextLineSink
 {
     public const string Header = "frame,time,x1,y1,x2,y2,score,class_id,class";
-    private readonly PartialFile _file;
-    private readonly StreamWriter _writer;
+    public const string TrackIdColumn = ",track_id";
     private readonly StringBuilder _line = new();
-    private bool _done;
+    private readonly bool _trackIds;
 
-    public CsvSink(string path)
+    public CsvSink(string path, bool trackIds = false) : base(path, "--save-csv")
     {
-        _file = new PartialFile(path, "--save-csv");
-        _writer = new StreamWriter(_file.TempPath, false, new UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
-        _writer.WriteLine(Header);
+        _trackIds = trackIds;
+        Writer.WriteLine(trackIds ? Header + TrackIdColumn : Header);
     }
 
-    public void Write(in ProcessedFrame f)
+    public override void Write(in ProcessedFrame f)
     {
         var inv = CultureInfo.InvariantCulture;
         foreach (var d in f.Detections)
@@ -30,9 +29,14 @@ public sealed class CsvSink : IFrameSink
             _line.Clear();
             _line.Append(inv, $"{f.Index},{f.TimeSeconds:0.####},{d.X1:0.##},{d.Y1:0.##},{d.X2:0.##},{d.Y2:0.##},{d.Score:0.####},{d.ClassId},");
             AppendField(_line, d.ClassName);
-            _writer.WriteLine(_line);
+            if (_trackIds)
+            {
+                _line.Append(',');
+                if (d.TrackId is { } id) _line.Append(id);
+            }
+            Writer.WriteLine(_line);
         }
-        _writer.Flush();
+        Writer.Flush();
     }
 
     internal static void AppendField(StringBuilder sb, string value)
@@ -40,22 +44,4 @@ public sealed class CsvSink : IFrameSink
         if (value.AsSpan().IndexOfAny(",\"\n\r") < 0) { sb.Append(value); return; }
         sb.Append('"').Append(value.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
     }
-
-    public void Complete()
-    {
-        if (_done) return;
-        _done = true;
-        _writer.Dispose();
-        _file.Commit();
-    }
-
-    public void Abort()
-    {
-        if (_done) return;
-        _done = true;
-        _writer.Dispose();
-        _file.Delete();
-    }
-
-    public void Dispose() => Complete();
 }

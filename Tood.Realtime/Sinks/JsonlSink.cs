@@ -6,7 +6,8 @@ namespace Tood.Realtime.Sinks;
 /// <summary>
 /// One JSON object per frame and line (frames without detections included):
 /// {"frame":0,"time":0.0,"width":W,"height":H,"detections":[{"x1":..,"y1":..,"x2":..,"y2":..,"score":..,"class_id":0,"class":"person"}]}.
-/// Coordinates in source pixels, rounded to 0.01 px; scores to 1e-4.
+/// Coordinates in source pixels, rounded to 0.01 px; scores to 1e-4. A tracked detection also has "track_id"
+/// (after "class"); without tracking the output is unchanged.
 /// </summary>
 public sealed class JsonlSink : IFrameSink
 {
@@ -41,6 +42,7 @@ public sealed class JsonlSink : IFrameSink
             _json.WriteNumber("score", Math.Round(d.Score, 4));
             _json.WriteNumber("class_id", d.ClassId);
             _json.WriteString("class", d.ClassName);
+            if (d.TrackId is { } id) _json.WriteNumber("track_id", id);
             _json.WriteEndObject();
         }
         _json.WriteEndArray();

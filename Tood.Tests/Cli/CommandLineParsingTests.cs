@@ -42,7 +42,7 @@ public class CommandLineParsingTests(RealtimeFixture fx)
         var r = await CliRun.Live([.. Valid, "--", "stray.mp4"]);
         Assert.Equal((2, "tood-live: error: unexpected argument 'stray.mp4' after '--' (no arguments are taken) (see tood-live --help)"), (r.Code, r.ErrorLine));
         r = await CliRun.Live([.. Valid, "stray.mp4"]);
-        Assert.Equal((2, "tood-live: error: unknown command 'stray.mp4' (commands: bench, devices, val) (see tood-live --help)"), (r.Code, r.ErrorLine));
+        Assert.Equal((2, "tood-live: error: unknown command 'stray.mp4' (commands: bench, devices, val, mot-eval) (see tood-live --help)"), (r.Code, r.ErrorLine));
     }
 
     [Theory]

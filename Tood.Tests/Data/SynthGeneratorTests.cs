@@ -70,7 +70,7 @@ public class SynthGeneratorTests
     {
         using var d = new TempDir();
         var gen = new SynthGenerator(5, 128, 128);
-        var gt = SynthVideo.Write(gen, d["v.mp4"], 12);
+        var gt = SynthVideo.Write(gen, d["v.mp4"], 12).Coco;
         Assert.True(new FileInfo(d["v.mp4"]).Length > 0);
         Assert.Equal(12, gt.Images.Count);
         Assert.Equal(Enumerable.Range(1, 12).Select(i => (long)i), gt.Images.Select(i => i.Id));

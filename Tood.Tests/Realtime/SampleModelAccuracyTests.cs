@@ -29,7 +29,7 @@ public sealed class SampleModelAccuracyTests(ITestOutputHelper output) : IDispos
     {
         var video = Path.Combine(_dir, "eval.mp4");
         // Same geometry as the shipped sample video (320×256), different seed.
-        CocoFile gt = SynthVideo.Write(new SynthGenerator(seed: 4242, 320, 256), video, frames: 40);
+        CocoFile gt = SynthVideo.Write(new SynthGenerator(seed: 4242, 320, 256), video, frames: 40).Coco;
 
         using var detector = Detector.Load(SampleModelPath);
         detector.DecodeOptions = detector.DecodeOptions with { ScoreThreshold = 0.3f };

@@ -26,6 +26,7 @@ public static class LiveCli
         new BenchCommand(),
         new DevicesCommand(),
         new ValCommand(),
+        new MotEvalCommand(),
     })
     {
         IsInputError = e => e is FileNotFoundException or VideoSourceException or ModelContractException or WindowUnavailableException

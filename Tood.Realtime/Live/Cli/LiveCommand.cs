@@ -31,6 +31,8 @@ internal sealed class LiveCommand : RootCommand, IHelpText
     private readonly CpuThreadingOptions _cpu = new();
     // detection
     private readonly DetectionOptions _detection = new();
+    // tracking
+    private readonly TrackingOptions _tracking = new();
     // output
     private readonly Option<string?> _output = CliOptions.Value<string?>("--output", "OUT.mp4",
         "annotated video, same size and frame count as the input (÷ --vid-stride); in live mode at the source's frame rate, "
@@ -42,8 +44,8 @@ internal sealed class LiveCommand : RootCommand, IHelpText
     private readonly Option<bool> _noShow = CliOptions.Flag("--no-show", "no window (the default)");
     private readonly Option<bool> _status = CliOptions.Flag("--status", "also draw the FPS/latency banner on the saved video (off by default: saved frames carry only the detections)");
     private readonly Option<string?> _json = CliOptions.Text("--save-json", "D.jsonl",
-        "one JSON object per frame: {\"frame\", \"time\", \"width\", \"height\", \"detections\": [{\"x1\", \"y1\", \"x2\", \"y2\", \"score\", \"class_id\", \"class\"}]}");
-    private readonly Option<string?> _csv = CliOptions.Text("--save-csv", "D.csv", "one row per detection: frame,time,x1,y1,x2,y2,score,class_id,class");
+        "one JSON object per frame: {\"frame\", \"time\", \"width\", \"height\", \"detections\": [{\"x1\", \"y1\", \"x2\", \"y2\", \"score\", \"class_id\", \"class\"}]} (+ \"track_id\" with --track)");
+    private readonly Option<string?> _csv = CliOptions.Text("--save-csv", "D.csv", "one row per detection: frame,time,x1,y1,x2,y2,score,class_id,class (+ track_id with --track)");
     private readonly Option<int> _lineWidth = CliOptions.Int("--line-width", "W", "box line width in pixels (0: scaled to the frame)", 0, min: 0);
     private readonly Option<int> _vidStride = CliOptions.Int("--vid-stride", "K", "process every K-th frame", 1, min: 1);
 
@@ -65,6 +67,7 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         Options.Add(_batch);
         _cpu.AddTo(this);
         _detection.AddTo(this);
+        _tracking.AddTo(this);
         Options.Add(_output);
         Options.Add(_codec.Option);
         Options.Add(_show);
@@ -86,6 +89,7 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         tood-live (--camera N | --source FILE_OR_URL) --model M.onnx [options]
         tood-live bench --model M.onnx --source VIDEO [options]
         tood-live val --model M.onnx --data DATA [options]
+        tood-live mot-eval --gt gt.txt --tracks T.txt
         """;
 
     public string Epilog => """
@@ -103,6 +107,7 @@ internal sealed class LiveCommand : RootCommand, IHelpText
           tood-live --source traffic.mp4 --model tood_r50.onnx --output traffic_det.mp4 --save-json traffic.jsonl
           tood-live --camera 0 --width 1280 --height 720 --fourcc MJPG --model tood_tiny.onnx --show --classes person
           tood-live --source rtsp://cam.local/stream --reconnect 5 --model tood_tiny.onnx --output cam.mp4
+          tood-live --source street.mp4 --model tood_r50.onnx --track --trails 30 --output tracks.mp4 --save-mot tracks.txt
         """;
 
     private static string Mp4Path(string path) => path.EndsWith(".mp4", StringComparison.OrdinalIgnoreCase) ? path
@@ -119,9 +124,14 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         var ffmpeg = FfmpegTool.Find();
         using var source = FrameSources.Open(parse.GetValue(_source), parse.GetValue(_camera), _input.Read(parse), ffmpeg, Log, ct);
         var cpu = _cpu.Read(parse).Or(CpuThreading.ForMode(source.IsLive));
+        int vidStride = parse.GetValue(_vidStride);
+        var tracking = _tracking.Read(parse, source.Fps / vidStride);
+        var decode = _detection.Read(parse);
+        if (tracking is not null && _tracking.LowersConfidence(parse, _detection.Conf)) decode = decode with { ScoreThreshold = tracking.LowThreshold };
+        string? mot = parse.GetValue(_tracking.SaveMot);
         using var detector = Detector.Load(model, new DetectorOptions
         {
-            Device = parse.GetValue(_device), MaxBatch = batch, BufferSets = 4, Log = Log, Cpu = cpu, Decode = _detection.Read(parse), Faults = _faults,
+            Device = parse.GetValue(_device), MaxBatch = batch, BufferSets = 4, Log = Log, Cpu = cpu, Decode = decode, Faults = _faults,
         });
         if (_detection.ResolveClasses(parse, detector.ClassNames) is { } classes)
             detector.DecodeOptions = detector.DecodeOptions with { Classes = classes };
@@ -129,31 +139,35 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         Log($"{source.Description}: {source.Width}x{source.Height} @ {source.Fps:0.##} fps{(source.FrameCount is { } n ? $", {n} frames" : "")}, {(live ? "live mode" : "file mode")}; " +
             $"model {Path.GetFileName(model)} ({detector.Model.Preset}, {detector.Model.InputWidth}x{detector.Model.InputHeight}, {detector.Model.NumClasses} classes) on {detector.Device}" +
             (detector.Device.Kind == DeviceKind.Cpu ? $" ({cpu})" : ""));
-        if (output is null && !show && json is null && csv is null)
-            Log("no --output, --show, --save-json or --save-csv given: detections are only counted");
+        if (tracking is not null)
+            Log($"tracking: ByteTrack, detections ≥ {decode.ScoreThreshold:0.##} (high ≥ {tracking.HighThreshold:0.##}), lost tracks kept {tracking.TrackBuffer} frames, " +
+                (tracking.ClassAware ? "per class" : "any class"));
+        if (output is null && !show && json is null && csv is null && mot is null)
+            Log("no --output, --show, --save-json, --save-csv or --save-mot given: detections are only counted");
 
         var bar = !live && console.InteractiveError ? new ProgressBar(console.Error) : null;
         var pipeline = new VideoPipeline(detector, new VideoPipelineOptions
         {
             OutputVideo = output, Codec = _codec.Read(parse), Ffmpeg = ffmpeg, Show = show, JsonlPath = json, CsvPath = csv, Batch = batch, DrawStatus = parse.GetValue(_status),
-            VidStride = parse.GetValue(_vidStride), LineWidth = parse.GetValue(_lineWidth), Progress = bar, Log = Log,
+            VidStride = vidStride, LineWidth = parse.GetValue(_lineWidth), Progress = bar, Log = Log,
+            Tracking = tracking, MotPath = mot, Trails = parse.GetValue(_tracking.Trails),
         }, source);
         RunSummary summary;
         try { summary = await pipeline.RunAsync(ct, _stopNow); }
         catch (VideoSourceException e) when (e.Summary is { } partial)
         {
-            PrintSummary(console, partial, output, json, csv); // what was done before the source failed; its outputs are finalised
+            PrintSummary(console, partial, output, json, csv, mot); // what was done before the source failed; its outputs are finalised
             throw;
         }
         finally { bar?.Finish(); }
-        PrintSummary(console, summary, output, json, csv);
+        PrintSummary(console, summary, output, json, csv, mot);
         return ct.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
     }
 
-    private static void PrintSummary(CliConsole console, RunSummary summary, string? output, string? json, string? csv)
+    private static void PrintSummary(CliConsole console, RunSummary summary, string? output, string? json, string? csv, string? mot)
     {
         console.Out.WriteLine(summary.ToString());
-        foreach (var (flag, path) in new[] { ("output", output), ("save-json", json), ("save-csv", csv) })
+        foreach (var (flag, path) in new[] { ("output", output), ("save-json", json), ("save-csv", csv), ("save-mot", mot) })
             if (path is not null && File.Exists(path)) console.Out.WriteLine($"{flag}: {Path.GetFullPath(path)}");
     }
 }

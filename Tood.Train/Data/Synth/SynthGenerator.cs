@@ -4,8 +4,10 @@ using Tood.Realtime.Coco;
 namespace Tood.Train.Data.Synth;
 
 /// <summary>A labelled object of a rendered synthetic image: visible box (x1,y1,x2,y2 pixels, exclusive
-/// right/bottom edge), visible pixel count, and whether it is marked crowd (heavily occluded, video only).</summary>
-public readonly record struct SynthObject(ShapeKind Kind, float X1, float Y1, float X2, float Y2, int VisiblePixels, bool Crowd);
+/// right/bottom edge), visible pixel count, whether it is marked crowd (heavily occluded, video only), the
+/// index of its shape in the measured list and the shape's pixel count inside the image when unoccluded.</summary>
+public readonly record struct SynthObject(ShapeKind Kind, float X1, float Y1, float X2, float Y2, int VisiblePixels, bool Crowd,
+    int Shape = -1, int FullPixels = 0);
 
 /// <summary>
 /// Deterministic synthetic detection data: textured background + 1–6 shapes of 6 classes with sizes of
@@ -93,7 +95,7 @@ public sealed class SynthGenerator(int seed, int width, int height)
         {
             if (st.Visible[i] == 0) continue;
             bool crowd = st.Visible[i] < minVisibleForLabel * st.Full[i];
-            list.Add(new SynthObject(shapes[i].Kind, st.MinX[i], st.MinY[i], st.MaxX[i] + 1, st.MaxY[i] + 1, st.Visible[i], crowd));
+            list.Add(new SynthObject(shapes[i].Kind, st.MinX[i], st.MinY[i], st.MaxX[i] + 1, st.MaxY[i] + 1, st.Visible[i], crowd, i, st.Full[i]));
         }
         return list;
     }
