@@ -2,7 +2,7 @@ using System.Threading.Channels;
 
 namespace Tood.Realtime.Pipeline;
 
-/// <summary>Groups items from a channel into batches, preserving order.</summary>
+/// <summary>Groups items from one channel, or from one channel per stream, into batches, preserving each stream's order.</summary>
 internal static class ChannelBatcher
 {
     /// <summary>
@@ -21,5 +21,29 @@ internal static class ChannelBatcher
             if (!await reader.WaitToReadAsync(ct)) break;
         }
         return into.Count > 0;
+    }
+
+    /// <summary>
+    /// Live mode with one channel per stream (each holding only that stream's newest frames): waits until any stream
+    /// has an item, then takes what is queued, stream by stream from <paramref name="first"/> on (the caller rotates it,
+    /// so with more streams than <paramref name="max"/> every stream gets its turn), up to <paramref name="max"/>. Never
+    /// waits for a full batch. Returns false when every channel is completed and empty.
+    /// </summary>
+    public static async ValueTask<bool> ReadNewestAsync<T>(IReadOnlyList<ChannelReader<T>> readers, int max, int first, List<T> into, CancellationToken ct)
+    {
+        into.Clear();
+        while (true)
+        {
+            for (int k = 0; k < readers.Count && into.Count < max; k++)
+            {
+                var reader = readers[(first + k) % readers.Count];
+                while (into.Count < max && reader.TryRead(out var item)) into.Add(item);
+            }
+            if (into.Count > 0) return true;
+            var open = readers.Where(r => !r.Completion.IsCompleted).ToList();
+            if (open.Count == 0) return false;
+            await Task.WhenAny(open.Select(r => r.WaitToReadAsync(ct).AsTask()));
+            ct.ThrowIfCancellationRequested();
+        }
     }
 }

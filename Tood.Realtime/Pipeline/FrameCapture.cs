@@ -10,8 +10,10 @@ namespace Tood.Realtime.Pipeline;
 /// (disposed and counted by the channel's callback). A source failure (<see cref="VideoSourceException"/>: a
 /// file that stops decoding, a stream lost for good) ends capture like the end of the stream, so the frames
 /// already captured are still processed and every output is finalised; the run then reports <see cref="SourceError"/>.
+/// With several sources there is one capture per source (frames tagged with its <paramref name="stream"/> number); the
+/// run completes the channel(s) when the captures end, since several may write to one channel.
 /// </summary>
-internal sealed class FrameCapture(IFrameSource source, int vidStride, bool live, StageClock clock, CancellationToken stop)
+internal sealed class FrameCapture(IFrameSource source, int stream, int vidStride, bool live, StageClock clock, CancellationToken stop)
 {
     private long _captured;
 
@@ -21,6 +23,11 @@ internal sealed class FrameCapture(IFrameSource source, int vidStride, bool live
     /// <summary>Why capture ended early, if the source failed.</summary>
     public VideoSourceException? SourceError { get; private set; }
 
+    public IFrameSource Source => source;
+    /// <summary>The source's 0-based position.</summary>
+    public int Stream => stream;
+
+    /// <summary>Starts the capture thread; the task ends with the stream (also when it failed: see <see cref="SourceError"/>).</summary>
     public Task Start(ChannelWriter<FrameEnvelope> writer, CancellationTokenSource abort) =>
         Task.Factory.StartNew(() => Run(writer, abort), abort.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
@@ -52,7 +59,7 @@ internal sealed class FrameCapture(IFrameSource source, int vidStride, bool live
                 long now = Stopwatch.GetTimestamp();
                 clock.Add(t);
                 Interlocked.Increment(ref _captured);
-                var env = new FrameEnvelope(index, live ? (now - start) / (double)Stopwatch.Frequency : index / fps, now, frame);
+                var env = new FrameEnvelope(index, live ? (now - start) / (double)Stopwatch.Frequency : index / fps, now, frame) { Stream = stream };
                 if (live)
                 {
                     writer.TryWrite(env); // DropOldest: always accepted; a stale queued frame is disposed and counted
@@ -65,11 +72,9 @@ internal sealed class FrameCapture(IFrameSource source, int vidStride, bool live
                 }
                 catch { env.Dispose(); throw; }
             }
-            writer.TryComplete();
         }
-        catch (Exception e)
+        catch (Exception)
         {
-            writer.TryComplete(e);
             abort.Cancel();
             throw;
         }
