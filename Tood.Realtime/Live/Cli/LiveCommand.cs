@@ -131,7 +131,7 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         void Log(string m) => console.Error.WriteLine($"tood-live: {m}");
         var ffmpeg = FfmpegTool.Find();
         var names = parse.GetValue(_source)!.Concat(parse.GetValue(_sourceList) is { } list ? FrameSources.ReadList(list) : []).ToList();
-        var outputs = Usage(() => OutputPaths(names, (_output, parse.GetValue(_output)), (_json, parse.GetValue(_json)), (_csv, parse.GetValue(_csv)),
+        var outputs = AsUsageError(() => OutputPaths(names, (_output, parse.GetValue(_output)), (_json, parse.GetValue(_json)), (_csv, parse.GetValue(_csv)),
             (_tracking.SaveMot, parse.GetValue(_tracking.SaveMot))));
         IReadOnlyList<IFrameSource> sources = parse.GetValue(_camera) is { } camera
             ? [FrameSources.Open(null, camera, _input.Read(parse), ffmpeg, Log, ct)]
@@ -151,7 +151,7 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         string? output = parse.GetValue(_output), json = parse.GetValue(_json), csv = parse.GetValue(_csv);
         bool show = parse.GetValue(_show);
         int batch = parse.GetValue(_batch);
-        bool live = Usage(() => VideoPipeline.IsLive(new VideoPipelineOptions(), sources));
+        bool live = AsUsageError(() => VideoPipeline.IsLive(new VideoPipelineOptions(), sources));
         var cpu = _cpu.Read(parse).Or(CpuThreading.ForMode(live));
         int vidStride = parse.GetValue(_vidStride);
         var trackers = sources.Select(s => _tracking.Read(parse, s.Fps / vidStride)).ToList();
@@ -202,7 +202,7 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         : [.. flags.SelectMany(f => (StreamOutputs.ForStreams(f.Pattern, f.Option.Name, sources) ?? []).Select(p => (f.Option.Name.TrimStart('-'), p)))];
 
     /// <summary>An inconsistent combination found once the inputs are known is a usage error (exit 2), like the parser's.</summary>
-    private static T Usage<T>(Func<T> check)
+    private static T AsUsageError<T>(Func<T> check)
     {
         try { return check(); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
