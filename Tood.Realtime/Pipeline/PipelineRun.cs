@@ -236,6 +236,7 @@ internal sealed class PipelineRun
     {
         var items = new List<FrameEnvelope>(_options.Batch);
         int first = 0; // the stream served first; rotated so that with more streams than --batch each gets its turn
+        var waits = new Task<bool>?[captured.Length];
         return workers.Run(inferred, async ct =>
         {
             try
@@ -248,7 +249,7 @@ internal sealed class PipelineRun
                     try
                     {
                         slot = await _engine.RentAsync(ct);
-                        if (!await ChannelBatcher.ReadNewestAsync(captured, _options.Batch, first, items, ct)) return;
+                        if (!await ChannelBatcher.ReadNewestAsync(captured, _options.Batch, first, items, waits, ct)) return;
                         first = (first + 1) % captured.Length;
                         long t = Stopwatch.GetTimestamp();
                         for (int i = 0; i < items.Count; i++) items[i].Letterbox = slot.Target(i).Write(items[i].Frame);
