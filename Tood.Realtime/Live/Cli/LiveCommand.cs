@@ -131,13 +131,14 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         void Log(string m) => console.Error.WriteLine($"tood-live: {m}");
         var ffmpeg = FfmpegTool.Find();
         var names = parse.GetValue(_source)!.Concat(parse.GetValue(_sourceList) is { } list ? FrameSources.ReadList(list) : []).ToList();
-        var outputs = AsUsageError(() => OutputPaths(names, (_output, parse.GetValue(_output)), (_json, parse.GetValue(_json)), (_csv, parse.GetValue(_csv)),
-            (_tracking.SaveMot, parse.GetValue(_tracking.SaveMot))));
+        (Option, string?)[] flags = [(_output, parse.GetValue(_output)), (_json, parse.GetValue(_json)), (_csv, parse.GetValue(_csv)), (_tracking.SaveMot, parse.GetValue(_tracking.SaveMot))];
+        AsUsageError(() => OutputPaths(names, flags)); // before opening anything
         IReadOnlyList<IFrameSource> sources = parse.GetValue(_camera) is { } camera
             ? [FrameSources.Open(null, camera, _input.Read(parse), ffmpeg, Log, ct)]
             : FrameSources.OpenAll(names, _input.Read(parse), ffmpeg, Log, ct);
         try
         {
+            var outputs = OutputPaths([.. sources.Select(s => s.Description)], flags); // as the pipeline names them (a camera too)
             return await RunAsync(parse, console, sources, ffmpeg, outputs, Log, ct);
         }
         finally { foreach (var s in sources) s.Dispose(); }
@@ -197,8 +198,8 @@ internal sealed class LiveCommand : RootCommand, IHelpText
     }
 
     /// <summary>Every output file, per stream (<see cref="StreamOutputs"/>), for the summary.</summary>
-    private static List<(string Flag, string Path)> OutputPaths(List<string> sources, params (Option Option, string? Pattern)[] flags) =>
-        sources.Count == 0 ? [.. flags.Where(f => f.Pattern is not null).Select(f => (f.Option.Name.TrimStart('-'), f.Pattern!))]
+    private static List<(string Flag, string Path)> OutputPaths(List<string> sources, (Option Option, string? Pattern)[] flags) =>
+        sources.Count == 0 ? []
         : [.. flags.SelectMany(f => (StreamOutputs.ForStreams(f.Pattern, f.Option.Name, sources) ?? []).Select(p => (f.Option.Name.TrimStart('-'), p)))];
 
     /// <summary>An inconsistent combination found once the inputs are known is a usage error (exit 2), like the parser's.</summary>
