@@ -202,6 +202,42 @@ public class ImageInputTests(RealtimeFixture fx)
     }
 
     [Fact]
+    public async Task Saved_images_have_no_status_banner_unless_status_is_given()
+    {
+        // A real photo as PNG (lossless), and a threshold no box reaches: the saved image must be the input, pixel for pixel.
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["in"]);
+        using (var photo = Cv2.ImRead(SharedData.Coco128Images("val2017", 1)[0], ImreadModes.Color))
+            Assert.True(Cv2.ImWrite(Path.Combine(dir["in"], "photo.png"), photo));
+        foreach (var (outDir, extra) in new[] { (dir["plain"], Array.Empty<string>()), (dir["status"], new[] { "--status" }) })
+        {
+            var r = await CliRun.Live(["--source", dir["in"], "--model", fx.Model, "--device", "cpu", "--conf", "0.9999", "--output", outDir, .. extra]);
+            Assert.True(r.Code == 0, r.Err);
+            Assert.Contains("1 images in ", r.Out);
+            Assert.Contains(", 0 detections", r.Out);
+        }
+        using var input = Cv2.ImRead(Path.Combine(dir["in"], "photo.png"), ImreadModes.Color);
+        using var plain = Cv2.ImRead(Path.Combine(dir["plain"], "photo.png"), ImreadModes.Color);
+        using var status = Cv2.ImRead(Path.Combine(dir["status"], "photo.png"), ImreadModes.Color);
+        Assert.Equal(0, Differing(input, plain, new Rect(0, 0, input.Width, input.Height)));
+        // The banner: a black band at the top-left corner; below it the two outputs are the same picture.
+        var band = new Rect(150, 1, 80, 3);
+        using (var roi = new Mat(status, band)) Assert.InRange(Cv2.Mean(roi).Val0, 0, 12);
+        Assert.True(Differing(input, status, band) > 200, "no banner with --status");
+        Assert.Equal(0, Differing(input, status, new Rect(0, 60, input.Width, input.Height - 60)));
+    }
+
+    private static int Differing(Mat a, Mat b, Rect r)
+    {
+        using var diff = new Mat();
+        using var ra = new Mat(a, r);
+        using var rb = new Mat(b, r);
+        Cv2.Absdiff(ra, rb, diff);
+        using var gray = diff.CvtColor(ColorConversionCodes.BGR2GRAY);
+        return Cv2.CountNonZero(gray);
+    }
+
+    [Fact]
     public async Task Folder_without_images_or_without_readable_ones_exits_1_with_one_line()
     {
         using var dir = new TempDir();
