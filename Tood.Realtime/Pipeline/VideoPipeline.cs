@@ -111,7 +111,7 @@ public sealed class VideoPipeline
             _options.Log?.Invoke($"video I/O: reading {source.Description} with {source.Backend}; {output}");
             if (_options.JsonlPath is { } j) sinks.Add(new JsonlSink(j));
             if (_options.CsvPath is { } c) sinks.Add(new CsvSink(c, trackIds: _options.Tracking is not null, fileNames: images is not null));
-            if (_options.CocoPath is { } coco) sinks.Add(new CocoResultsSink(coco));
+            if (_options.CocoPath is { } coco) sinks.Add(new CocoResultsSink(coco, _options.CocoIds, _options.Log));
             if (_options.MotPath is { } m) sinks.Add(new MotSink(m));
             if (_options.Show) sinks.Add(new WindowSink($"tood-live - {source.Description}", RequestStop, new OverlayRenderer(_options.LineWidth)));
             return sinks;

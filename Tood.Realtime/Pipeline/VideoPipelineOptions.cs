@@ -24,6 +24,8 @@ public sealed record VideoPipelineOptions
     public string? CsvPath { get; init; }
     /// <summary>COCO results JSON (<see cref="Sinks.CocoResultsSink"/>); null = none.</summary>
     public string? CocoPath { get; init; }
+    /// <summary>The ids <see cref="CocoPath"/> is written with; null = <see cref="Sinks.CocoResultIds.FileOrder"/>.</summary>
+    public Sinks.CocoResultIds? CocoIds { get; init; }
     /// <summary>
     /// ByteTrack after decoding (null = no tracking): each frame's detections become the tracked ones, with track
     /// IDs in every output. Give the detector a score threshold ≤ <see cref="TrackerOptions.LowThreshold"/> (0.1)

@@ -5,21 +5,36 @@ namespace Tood.Realtime.Sinks;
 
 /// <summary>
 /// <c>--save-coco</c>: every detection as a COCO result {image_id, category_id, bbox [x, y, w, h], score}
-/// (<see cref="CocoResult"/>'s conversion, written by <see cref="DetectionResultsFile"/>) when the run completes.
-/// image_id = frame index + 1: for image input the image's 1-based position in the sorted list, as
-/// <c>tood-live val</c> numbers a YOLO split whose image folder is the input; for video the frame number.
-/// category_id = the model's class index (a YOLO dataset's class id when the model was trained on it).
+/// (<see cref="CocoResult"/>'s conversion, written by <see cref="DetectionResultsFile"/>) when the run completes, with
+/// the ids of <see cref="CocoResultIds"/> (by default image_id = frame index + 1, category_id = the model's class
+/// index). A frame whose image has no id is logged once and left out, as are detections of classes without one.
 /// </summary>
-public sealed class CocoResultsSink(string path) : IFrameSink
+public sealed class CocoResultsSink(string path, CocoResultIds? ids = null, Action<string>? log = null) : IFrameSink
 {
     private readonly PartialFile _file = new(path, "--save-coco");
+    private readonly CocoResultIds _ids = ids ?? CocoResultIds.FileOrder;
     private readonly List<CocoAnnotation> _results = [];
     private bool _done;
 
+    /// <summary>Frames left out because their image has no id.</summary>
+    public long FramesWithoutId { get; private set; }
+
+    /// <summary>Detections left out because their class has no category.</summary>
+    public long DetectionsWithoutCategory { get; private set; }
+
     public void Write(in ProcessedFrame frame)
     {
+        if (!_ids.TryImageId(frame, out long imageId))
+        {
+            FramesWithoutId++;
+            log?.Invoke($"--save-coco: {frame.Name} is not an image of the --coco-ids file; its {frame.Detections.Count} detections are left out");
+            return;
+        }
         foreach (var d in frame.Detections)
-            _results.Add(CocoResult.From(d, frame.Index + 1, d.ClassId, _results.Count + 1));
+        {
+            if (_ids.TryCategory(d.ClassId, out int category)) _results.Add(CocoResult.From(d, imageId, category, _results.Count + 1));
+            else DetectionsWithoutCategory++;
+        }
     }
 
     public void Complete()
@@ -28,6 +43,8 @@ public sealed class CocoResultsSink(string path) : IFrameSink
         _done = true;
         DetectionResultsFile.Save(_file.TempPath, _results);
         _file.Commit();
+        if (DetectionsWithoutCategory > 0)
+            log?.Invoke($"--save-coco: {DetectionsWithoutCategory} detections of model classes the --coco-ids file lacks are left out");
     }
 
     public void Abort()

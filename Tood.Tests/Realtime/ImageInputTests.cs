@@ -160,6 +160,34 @@ public class ImageInputTests(RealtimeFixture fx)
     }
 
     [Fact]
+    public async Task Coco_ids_file_gives_image_and_category_ids_by_name()
+    {
+        // A COCO annotation file as instances_val2017.json has it: image ids from the file names, categories numbered
+        // its own way (names in another case), one class (green) and one photo missing.
+        using var dir = new TempDir();
+        var names = CopyPhotos(dir["in"], 5);
+        long IdOf(string file) => long.Parse(Path.GetFileNameWithoutExtension(file), CultureInfo.InvariantCulture);
+        var images = string.Join(",", names[..4].Select(n => $$"""{"id": {{IdOf(n)}}, "file_name": "{{n}}", "width": 1, "height": 1}"""));
+        File.WriteAllText(dir["instances.json"], $$"""{"images": [{{images}}], "annotations": [], "categories": [{"id": 3, "name": "Blue"}, {"id": 9, "name": "red"}]}""");
+        var r = await CliRun.Live("--source", dir["in"], "--model", fx.Model, "--device", "cpu", "--conf", "0.2",
+            "--save-json", dir["d.jsonl"], "--save-coco", dir["coco.json"], "--coco-ids", dir["instances.json"]);
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Single(r.Err.Split('\n'), l => l.StartsWith($"tood-live: --save-coco: {names[4]} is not an image of the --coco-ids file", StringComparison.Ordinal));
+
+        var category = new Dictionary<int, int> { [0] = 9, [2] = 3 };   // red, blue; green (1) has none
+        var expected = ReadJsonl(dir["d.jsonl"]).Where(l => l.File != names[4])
+            .SelectMany(l => l.Boxes.Where(b => category.ContainsKey(b.ClassId)).Select(b => (IdOf(l.File), category[b.ClassId], b.X1)))
+            .ToList();
+        var results = DetectionResultsFile.Load(dir["coco.json"], Tood.Realtime.Coco.CocoFile.Load(dir["instances.json"]));
+        Assert.True(expected.Count >= 2, $"{expected.Count} detections of red or blue");
+        Assert.Equal(expected, results.Select(d => (d.ImageId, d.CategoryId, d.Bbox[0])));
+
+        r = await CliRun.Live("--source", dir["in"], "--model", fx.Model, "--coco-ids", dir["instances.json"]);
+        Assert.Equal(2, r.Code);
+        Assert.Equal("tood-live: error: --coco-ids sets the ids of --save-coco; give --save-coco R.json too (see tood-live --help)", r.ErrorLine);
+    }
+
+    [Fact]
     public async Task Glob_selects_a_subset_and_double_star_keeps_subfolder_names()
     {
         using var dir = new TempDir();

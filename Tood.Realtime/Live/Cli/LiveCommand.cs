@@ -3,6 +3,7 @@ using Tood.CommandLine;
 using Tood.Live.Cli.Options;
 using Tood.Realtime.Inference;
 using Tood.Realtime.Pipeline;
+using Tood.Realtime.Sinks;
 using Tood.Realtime.Video;
 using Tood.Realtime.Video.Ffmpeg;
 using Tood.Realtime.Video.Images;
@@ -54,7 +55,10 @@ internal sealed class LiveCommand : RootCommand, IHelpText
     private readonly Option<string?> _coco = CliOptions.Text("--save-coco", "R.json",
         "detections as COCO results [{\"image_id\", \"category_id\", \"bbox\": [x, y, w, h], \"score\"}] (pycocotools' loadRes, tood-live val's --results): "
         + "image_id = the image's 1-based position in the sorted input (the id tood-live val gives it in a YOLO split of that folder; video: the frame number), "
-        + "category_id = the model's class index");
+        + "category_id = the model's class index; --coco-ids takes both from a COCO annotation file");
+    private readonly Option<string?> _cocoIds = CliOptions.Text("--coco-ids", "A.json",
+        "COCO annotations (instances.json) whose ids --save-coco uses: images matched by file name, classes by name (as tood-live val); "
+        + "detections of images or classes it lacks are left out (logged)");
     private readonly Option<int> _lineWidth = CliOptions.Int("--line-width", "W", "box line width in pixels (0: scaled to the frame)", 0, min: 0);
     private readonly Option<int> _vidStride = CliOptions.Int("--vid-stride", "K", "process every K-th frame", 1, min: 1);
 
@@ -85,12 +89,14 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         Options.Add(_json);
         Options.Add(_csv);
         Options.Add(_coco);
+        Options.Add(_cocoIds);
         Options.Add(_lineWidth);
         Options.Add(_vidStride);
         Validators.Add(r =>
         {
             if ((r.GetResult(_camera) is null) == (r.GetResult(_source) is null)) r.AddError("give exactly one of --camera N or --source FILE_OR_URL");
             else if (r.GetResult(_show) is not null && r.GetResult(_noShow) is not null) r.AddError("--show and --no-show contradict each other");
+            else if (r.GetResult(_cocoIds) is not null && r.GetResult(_coco) is null) r.AddError("--coco-ids sets the ids of --save-coco; give --save-coco R.json too");
             else if (InputKindError(r.GetValue(_source), r.GetValue(_output), r.GetResult(_input.Realtime) is not null) is { } error) r.AddError(error);
         });
         SetAction((parse, ct) => ExecuteAsync(parse, CliConsole.From(parse), ct));
@@ -160,6 +166,8 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         });
         if (_detection.ResolveClasses(parse, detector.ClassNames) is { } classes)
             detector.DecodeOptions = detector.DecodeOptions with { Classes = classes };
+        var cocoIds = parse.GetValue(_cocoIds) is { } idFile ? CocoResultIds.FromAnnotations(idFile, detector.ClassNames) : null;
+        if (cocoIds is not null) Log($"--save-coco: {cocoIds.Description}");
         bool live = source.IsLive;
         Log((source is ImageFileSource ? $"{source.Description}: {source.FrameCount} images; "
             : $"{source.Description}: {source.Width}x{source.Height} @ {source.Fps:0.##} fps{(source.FrameCount is { } n ? $", {n} frames" : "")}, {(live ? "live mode" : "file mode")}; ") +
@@ -174,7 +182,7 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         var bar = !live && console.InteractiveError ? new ProgressBar(console.Error) : null;
         var pipeline = new VideoPipeline(detector, new VideoPipelineOptions
         {
-            OutputVideo = output, Codec = _codec.Read(parse), Ffmpeg = ffmpeg, Show = show, JsonlPath = json, CsvPath = csv, CocoPath = coco, Batch = batch, DrawStatus = parse.GetValue(_status),
+            OutputVideo = output, Codec = _codec.Read(parse), Ffmpeg = ffmpeg, Show = show, JsonlPath = json, CsvPath = csv, CocoPath = coco, CocoIds = cocoIds, Batch = batch, DrawStatus = parse.GetValue(_status),
             VidStride = vidStride, LineWidth = parse.GetValue(_lineWidth), Progress = bar, Log = Log,
             Tracking = tracking, MotPath = mot, Trails = parse.GetValue(_tracking.Trails),
         }, source);
