@@ -279,6 +279,11 @@ public class ImageInputTests(RealtimeFixture fx)
         Assert.Equal(1, r.Code);
         Assert.StartsWith($"tood-live: error: {Path.Combine(dir["empty"], "*.png")}: no image matches this pattern (", r.ErrorLine);
 
+        var missing = dir["missing"] + Path.DirectorySeparatorChar;
+        r = await CliRun.Live("--source", missing, "--model", fx.Model, "--device", "cpu");
+        Assert.Equal(1, r.Code);
+        Assert.Equal($"tood-live: error: folder not found: {missing}", r.ErrorLine);
+
         Directory.CreateDirectory(dir["bad"]);
         File.WriteAllText(Path.Combine(dir["bad"], "a.png"), "not a PNG");
         File.WriteAllText(Path.Combine(dir["bad"], "b.jpg"), "not a JPEG");

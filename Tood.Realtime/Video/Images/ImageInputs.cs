@@ -16,9 +16,10 @@ public sealed record ImageInput(string Path, string Name);
 /// </summary>
 public static class ImageInputs
 {
-    /// <summary>True when <paramref name="source"/> names image input rather than a video or a stream URL.</summary>
+    /// <summary>True when <paramref name="source"/> names image input rather than a video or a stream URL (a name ending
+    /// in a separator is a folder, existing or not).</summary>
     public static bool IsImageSource(string source) =>
-        !VideoCaptureSource.IsUrl(source) && (Directory.Exists(source) || IsPattern(source) || ImageFiles.IsImage(source));
+        !VideoCaptureSource.IsUrl(source) && (Directory.Exists(source) || Path.EndsInDirectorySeparator(source) || IsPattern(source) || ImageFiles.IsImage(source));
 
     internal static bool IsPattern(string source) => source.Contains('*', StringComparison.Ordinal);
 
@@ -36,6 +37,7 @@ public static class ImageInputs
             return (Sorted(files), dir);
         }
         if (IsPattern(source)) return Glob(source);
+        if (Path.EndsInDirectorySeparator(source)) throw new FileNotFoundException($"folder not found: {source}", source);
         if (!File.Exists(source)) throw new FileNotFoundException($"image not found: {source}", source);
         var path = Path.GetFullPath(source);
         return ([new ImageInput(path, Path.GetFileName(path))], Path.GetDirectoryName(path)!);
