@@ -97,7 +97,7 @@ internal sealed class LiveCommand : RootCommand, IHelpText
             if ((r.GetResult(_camera) is null) == (r.GetResult(_source) is null)) r.AddError("give exactly one of --camera N or --source FILE_OR_URL");
             else if (r.GetResult(_show) is not null && r.GetResult(_noShow) is not null) r.AddError("--show and --no-show contradict each other");
             else if (r.GetResult(_cocoIds) is not null && r.GetResult(_coco) is null) r.AddError("--coco-ids sets the ids of --save-coco; give --save-coco R.json too");
-            else if (InputKindError(r.GetValue(_source), r.GetValue(_output), r.GetResult(_input.Realtime) is not null) is { } error) r.AddError(error);
+            else if (InputKindError(Valid(r, _source), Valid(r, _output), r.GetResult(_input.Realtime) is not null) is { } error) r.AddError(error);
         });
         SetAction((parse, ct) => ExecuteAsync(parse, CliConsole.From(parse), ct));
     }
@@ -132,6 +132,15 @@ internal sealed class LiveCommand : RootCommand, IHelpText
           tood-live --source street.mp4 --model tood_r50.onnx --track --trails 30 --output tracks.mp4 --save-mot tracks.txt
           tood-live --source photos/ --model tood_r50.onnx --batch 4 --output photos_det --save-json photos.jsonl --save-coco photos_coco.json
         """;
+
+    /// <summary>The option's value, or null when it is absent or has an error of its own (a missing value, given twice),
+    /// which System.CommandLine reports instead: reading such a value throws.</summary>
+    private static string? Valid(System.CommandLine.Parsing.CommandResult r, Option<string?> option)
+    {
+        if (r.GetResult(option) is not { Tokens.Count: 1 }) return null;
+        try { return r.GetValue(option); }
+        catch (InvalidOperationException) { return null; }
+    }
 
     /// <summary>--output is an .mp4 for video, a folder for image input; --realtime is for video.</summary>
     private static string? InputKindError(string? source, string? output, bool realtime)
