@@ -6,6 +6,7 @@ using Tood.Realtime.Rendering;
 using Tood.Realtime.Sinks;
 using Tood.Realtime.Tracking;
 using Tood.Realtime.Video;
+using Tood.Realtime.Video.Images;
 
 namespace Tood.Realtime.Pipeline;
 
@@ -62,7 +63,7 @@ internal sealed class PipelineRun
         var decoded = StageWorkers.Bounded<FrameEnvelope>(cap);
         var rendered = StageWorkers.Bounded<FrameEnvelope>(cap);
 
-        var capture = new FrameCapture(_source, _options.VidStride, _live, _clocks[0], _pipeline.StopToken);
+        var capture = new FrameCapture(_source, _options.VidStride, _live, _clocks[0], _pipeline.StopToken, _options.Log);
         var wall = Stopwatch.StartNew();
         var renderer = new OverlayRenderer(_options.LineWidth, _options.Trails);
         var tracker = _options.Tracking is { } tracking ? new ByteTracker(tracking) : null;
@@ -149,7 +150,7 @@ internal sealed class PipelineRun
         tasks.Add(workers.Stage<FrameEnvelope, object>(rendered, null, (env, ct) =>
         {
             long t = Stopwatch.GetTimestamp();
-            var pf = new ProcessedFrame(env.Index, env.TimeSeconds, env.Frame, env.Detections, env.Status);
+            var pf = new ProcessedFrame(env.Index, env.TimeSeconds, env.Frame, env.Detections, env.Status, env.Name);
             foreach (var s in _sinks) s.Write(pf);
             _clocks[6].Add(t);
             _frames++;
@@ -173,7 +174,7 @@ internal sealed class PipelineRun
         var sinkFailure = VideoPipeline.CompleteAll(_sinks); // also after a failure: what was written stays readable
         wall.Stop();
         if ((failure ?? sinkFailure) is { } error) VideoPipeline.Throw(error);
-        var summary = Summary(capture.Captured, wall.Elapsed.TotalSeconds, warmupMs);
+        var summary = Summary(capture, wall.Elapsed.TotalSeconds, warmupMs);
         // The outputs up to the failure are finalised above; the error still fails the run.
         if (capture.SourceError is { } sourceError) throw new VideoSourceException(sourceError.Message) { Summary = summary };
         return summary;
@@ -226,13 +227,14 @@ internal sealed class PipelineRun
         });
     }
 
-    private RunSummary Summary(long captured, double seconds, double warmupMs)
+    private RunSummary Summary(FrameCapture capture, double seconds, double warmupMs)
     {
         var c = _clocks;
+        long captured = capture.Captured;
         return new RunSummary(_frames, captured, _pipeline.DroppedFrames, seconds, _frames / Math.Max(seconds, 1e-9),
             new StageTimes(c[0].MsPer(captured), c[1].MsPer(_frames), c[2].MsPer(_frames), c[3].MsPer(_frames), c[4].MsPer(_frames), c[5].MsPer(_frames), c[6].MsPer(_frames)),
             _latency.Mean, _latency.P95, _latency.Max, _detections, _pipeline.StopToken.IsCancellationRequested, _detector.Device.ToString(),
-            _source.Reconnects, warmupMs);
+            _source.Reconnects, warmupMs, capture.Unreadable, _source is ImageFileSource);
     }
 
     private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;

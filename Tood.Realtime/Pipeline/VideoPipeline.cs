@@ -5,6 +5,7 @@ using Tood.Realtime.Rendering;
 using Tood.Realtime.Sinks;
 using Tood.Realtime.Tracking;
 using Tood.Realtime.Video;
+using Tood.Realtime.Video.Images;
 
 namespace Tood.Realtime.Pipeline;
 
@@ -95,7 +96,13 @@ public sealed class VideoPipeline
         string output = "no video output";
         try
         {
-            if (_options.OutputVideo is { } o)
+            var images = source as ImageFileSource;
+            if (_options.OutputVideo is { } dir && images is not null)
+            {
+                sinks.Add(new ImageFolderSink(dir, images.BaseDirectory));
+                output = $"writing annotated images to {dir}";
+            }
+            else if (_options.OutputVideo is { } o)
             {
                 double fps = (source.Fps > 0 && double.IsFinite(source.Fps) ? source.Fps : 30) / _options.VidStride;
                 sinks.Add(VideoOutputs.Create(o, source.Width, source.Height, fps, _options.Codec, _options.Ffmpeg, _options.Log, out var how, live));
@@ -103,7 +110,8 @@ public sealed class VideoPipeline
             }
             _options.Log?.Invoke($"video I/O: reading {source.Description} with {source.Backend}; {output}");
             if (_options.JsonlPath is { } j) sinks.Add(new JsonlSink(j));
-            if (_options.CsvPath is { } c) sinks.Add(new CsvSink(c, trackIds: _options.Tracking is not null));
+            if (_options.CsvPath is { } c) sinks.Add(new CsvSink(c, trackIds: _options.Tracking is not null, fileNames: images is not null));
+            if (_options.CocoPath is { } coco) sinks.Add(new CocoResultsSink(coco, _options.CocoIds, _options.Log));
             if (_options.MotPath is { } m) sinks.Add(new MotSink(m));
             if (_options.Show) sinks.Add(new WindowSink($"tood-live - {source.Description}", RequestStop, new OverlayRenderer(_options.LineWidth)));
             return sinks;

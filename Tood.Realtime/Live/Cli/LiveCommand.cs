@@ -3,8 +3,10 @@ using Tood.CommandLine;
 using Tood.Live.Cli.Options;
 using Tood.Realtime.Inference;
 using Tood.Realtime.Pipeline;
+using Tood.Realtime.Sinks;
 using Tood.Realtime.Video;
 using Tood.Realtime.Video.Ffmpeg;
+using Tood.Realtime.Video.Images;
 
 namespace Tood.Live.Cli;
 
@@ -17,8 +19,9 @@ internal sealed class LiveCommand : RootCommand, IHelpText
 {
     // input
     private readonly Option<int?> _camera = CliOptions.OptionalInt("--camera", "N", "camera index (live mode: a model run takes the newest frame, older ones are dropped)", min: 0);
-    private readonly Option<string?> _source = CliOptions.Text("--source", "PATH|URL",
-        "video file (every frame processed, in order) or stream URL rtsp://, rtsps://, http(s)://, udp://, tcp://, srt:// (live mode; read through ffmpeg)");
+    private readonly Option<string?> _source = CliOptions.Text("--source", "PATH|DIR|GLOB|URL",
+        "video file (every frame processed, in order), stream URL rtsp://, rtsps://, http(s)://, udp://, tcp://, srt:// (live mode; read through ffmpeg), "
+        + "or images: an image file, a folder (its images sorted by name, not its subfolders) or a glob such as 'dir/*.jpg' or 'dir/**/*.png' (quote it)");
     private readonly InputOptions _input = new();
     // model
     private readonly Option<string> _model = CliOptions.RequiredText("--model", "M.onnx", "model exported by 'tood-train export' (Tood metadata required)");
@@ -34,9 +37,10 @@ internal sealed class LiveCommand : RootCommand, IHelpText
     // tracking
     private readonly TrackingOptions _tracking = new();
     // output
-    private readonly Option<string?> _output = CliOptions.Value<string?>("--output", "OUT.mp4",
+    private readonly Option<string?> _output = CliOptions.Text("--output", "OUT.mp4|DIR",
         "annotated video, same size and frame count as the input (÷ --vid-stride); in live mode at the source's frame rate, "
-        + "each processed frame repeated until the next (plays at real speed)", Mp4Path);
+        + "each processed frame repeated until the next (plays at real speed). Image input: a folder (created if missing, not the input's) "
+        + "that gets each annotated image under its own name, size and format");
     private readonly CodecOption _codec = new(
         "encoder of --output: auto = H.264 if ffmpeg is installed, else mp4v through OpenCV (logged); h264/hevc are yuv420p with the moov atom first (plays in browsers) and need ffmpeg");
     private readonly CancellationToken _stopNow;
@@ -44,8 +48,17 @@ internal sealed class LiveCommand : RootCommand, IHelpText
     private readonly Option<bool> _noShow = CliOptions.Flag("--no-show", "no window (the default)");
     private readonly Option<bool> _status = CliOptions.Flag("--status", "also draw the FPS/latency banner on the saved video (off by default: saved frames carry only the detections)");
     private readonly Option<string?> _json = CliOptions.Text("--save-json", "D.jsonl",
-        "one JSON object per frame: {\"frame\", \"time\", \"width\", \"height\", \"detections\": [{\"x1\", \"y1\", \"x2\", \"y2\", \"score\", \"class_id\", \"class\"}]} (+ \"track_id\" with --track)");
-    private readonly Option<string?> _csv = CliOptions.Text("--save-csv", "D.csv", "one row per detection: frame,time,x1,y1,x2,y2,score,class_id,class (+ track_id with --track)");
+        "one JSON object per frame: {\"frame\", \"time\", \"width\", \"height\", \"detections\": [{\"x1\", \"y1\", \"x2\", \"y2\", \"score\", \"class_id\", \"class\"}]} (+ \"track_id\" with --track); "
+        + "image input: one per image, with \"file\" (its name) after \"frame\" (its position in the sorted list) and time 0");
+    private readonly Option<string?> _csv = CliOptions.Text("--save-csv", "D.csv",
+        "one row per detection: frame,time,x1,y1,x2,y2,score,class_id,class (+ track_id with --track); image input: frame,file,time,...");
+    private readonly Option<string?> _coco = CliOptions.Text("--save-coco", "R.json",
+        "detections as COCO results [{\"image_id\", \"category_id\", \"bbox\": [x, y, w, h], \"score\"}] (pycocotools' loadRes, tood-live val's --results): "
+        + "image_id = the image's 1-based position in the sorted input (the id tood-live val gives it in a YOLO split of that folder; video: the frame number), "
+        + "category_id = the model's class index; --coco-ids takes both from a COCO annotation file");
+    private readonly Option<string?> _cocoIds = CliOptions.Text("--coco-ids", "A.json",
+        "COCO annotations (instances.json) whose ids --save-coco uses: images matched by file name, classes by name (as tood-live val); "
+        + "detections of images or classes it lacks are left out (logged)");
     private readonly Option<int> _lineWidth = CliOptions.Int("--line-width", "W", "box line width in pixels (0: scaled to the frame)", 0, min: 0);
     private readonly Option<int> _vidStride = CliOptions.Int("--vid-stride", "K", "process every K-th frame", 1, min: 1);
 
@@ -75,18 +88,22 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         Options.Add(_status);
         Options.Add(_json);
         Options.Add(_csv);
+        Options.Add(_coco);
+        Options.Add(_cocoIds);
         Options.Add(_lineWidth);
         Options.Add(_vidStride);
         Validators.Add(r =>
         {
             if ((r.GetResult(_camera) is null) == (r.GetResult(_source) is null)) r.AddError("give exactly one of --camera N or --source FILE_OR_URL");
             else if (r.GetResult(_show) is not null && r.GetResult(_noShow) is not null) r.AddError("--show and --no-show contradict each other");
+            else if (r.GetResult(_cocoIds) is not null && r.GetResult(_coco) is null) r.AddError("--coco-ids sets the ids of --save-coco; give --save-coco R.json too");
+            else if (InputKindError(Valid(r, _source), Valid(r, _output), r.GetResult(_input.Realtime) is not null) is { } error) r.AddError(error);
         });
         SetAction((parse, ct) => ExecuteAsync(parse, CliConsole.From(parse), ct));
     }
 
     public string Usage => """
-        tood-live (--camera N | --source FILE_OR_URL) --model M.onnx [options]
+        tood-live (--camera N | --source FILE|DIR|GLOB|URL) --model M.onnx [options]
         tood-live bench --model M.onnx --source VIDEO [options]
         tood-live val --model M.onnx --data DATA [options]
         tood-live mot-eval --gt gt.txt --tracks T.txt
@@ -98,9 +115,14 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         still finalising them. The log line "video I/O: ..." says what reads the input and what writes the video.
         A progress bar (FPS, ETA) is drawn on stderr in file mode when stderr is a terminal; a run summary (FPS,
         per-stage ms, latency, dropped frames, reconnects) ends every run.
+        Image input (--source IMAGE|DIR|GLOB) runs through the same stages in batches (--batch), each image at its
+        own size; an image that does not decode is reported on stderr (one line naming it), skipped and counted in
+        the summary ("skipped N unreadable images"). Frame numbers are positions in the sorted list, so skipped
+        images leave gaps and --save-coco image_id = position + 1 is stable.
         Options can also come from a response file: tood-live @args.rsp (one token or option per line).
         Exit codes: 0 done, 1 error (bad model/video/camera/output path; a file that stops decoding early, "decode
-        failed at frame N of M", with the outputs kept up to there; a failed stream), 2 usage error, 128 + the
+        failed at frame N of M", with the outputs kept up to there; a failed stream; a folder or pattern without
+        images, or none of its images readable), 2 usage error, 128 + the
         signal when stopped by one (130 Ctrl+C, 143 SIGTERM).
 
         Examples:
@@ -108,16 +130,34 @@ internal sealed class LiveCommand : RootCommand, IHelpText
           tood-live --camera 0 --width 1280 --height 720 --fourcc MJPG --model tood_tiny.onnx --show --classes person
           tood-live --source rtsp://cam.local/stream --reconnect 5 --model tood_tiny.onnx --output cam.mp4
           tood-live --source street.mp4 --model tood_r50.onnx --track --trails 30 --output tracks.mp4 --save-mot tracks.txt
+          tood-live --source photos/ --model tood_r50.onnx --batch 4 --output photos_det --save-json photos.jsonl --save-coco photos_coco.json
         """;
 
-    private static string Mp4Path(string path) => path.EndsWith(".mp4", StringComparison.OrdinalIgnoreCase) ? path
-        : throw new FormatException($"--output {path}: the video is written as mp4; use a .mp4 name");
+    /// <summary>The option's value, or null when it is absent or has an error of its own (a missing value, given twice),
+    /// which System.CommandLine reports instead: reading such a value throws.</summary>
+    private static string? Valid(System.CommandLine.Parsing.CommandResult r, Option<string?> option)
+    {
+        if (r.GetResult(option) is not { Tokens.Count: 1 }) return null;
+        try { return r.GetValue(option); }
+        catch (InvalidOperationException) { return null; }
+    }
+
+    /// <summary>--output is an .mp4 for video, a folder for image input; --realtime is for video.</summary>
+    private static string? InputKindError(string? source, string? output, bool realtime)
+    {
+        bool images = source is not null && ImageInputs.IsImageSource(source);
+        bool mp4 = output?.EndsWith(".mp4", StringComparison.OrdinalIgnoreCase) == true;
+        if (images && realtime) return "--realtime replays a video at its frame rate; image input has none";
+        if (output is null || images != mp4) return null;
+        return images ? $"--output {output}: image input writes annotated images to a folder under their own names; give a folder, not a .mp4"
+            : $"--output {output}: the video is written as mp4; use a .mp4 name";
+    }
 
     private async Task<int> ExecuteAsync(ParseResult parse, CliConsole console, CancellationToken ct)
     {
         void Log(string m) => console.Error.WriteLine($"tood-live: {m}");
         string model = parse.GetRequiredValue(_model);
-        string? output = parse.GetValue(_output), json = parse.GetValue(_json), csv = parse.GetValue(_csv);
+        string? output = parse.GetValue(_output), json = parse.GetValue(_json), csv = parse.GetValue(_csv), coco = parse.GetValue(_coco);
         bool show = parse.GetValue(_show);
         int batch = parse.GetValue(_batch);
 
@@ -135,20 +175,23 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         });
         if (_detection.ResolveClasses(parse, detector.ClassNames) is { } classes)
             detector.DecodeOptions = detector.DecodeOptions with { Classes = classes };
+        var cocoIds = parse.GetValue(_cocoIds) is { } idFile ? CocoResultIds.FromAnnotations(idFile, detector.ClassNames) : null;
+        if (cocoIds is not null) Log($"--save-coco: {cocoIds.Description}");
         bool live = source.IsLive;
-        Log($"{source.Description}: {source.Width}x{source.Height} @ {source.Fps:0.##} fps{(source.FrameCount is { } n ? $", {n} frames" : "")}, {(live ? "live mode" : "file mode")}; " +
+        Log((source is ImageFileSource ? $"{source.Description}: {source.FrameCount} images; "
+            : $"{source.Description}: {source.Width}x{source.Height} @ {source.Fps:0.##} fps{(source.FrameCount is { } n ? $", {n} frames" : "")}, {(live ? "live mode" : "file mode")}; ") +
             $"model {Path.GetFileName(model)} ({detector.Model.Preset}, {detector.Model.InputWidth}x{detector.Model.InputHeight}, {detector.Model.NumClasses} classes) on {detector.Device}" +
             (detector.Device.Kind == DeviceKind.Cpu ? $" ({cpu})" : ""));
         if (tracking is not null)
             Log($"tracking: ByteTrack, detections ≥ {decode.ScoreThreshold:0.##} (high ≥ {tracking.HighThreshold:0.##}), lost tracks kept {tracking.TrackBuffer} frames, " +
                 (tracking.ClassAware ? "per class" : "any class"));
-        if (output is null && !show && json is null && csv is null && mot is null)
-            Log("no --output, --show, --save-json, --save-csv or --save-mot given: detections are only counted");
+        if (output is null && !show && json is null && csv is null && mot is null && coco is null)
+            Log("no --output, --show, --save-json, --save-csv, --save-coco or --save-mot given: detections are only counted");
 
         var bar = !live && console.InteractiveError ? new ProgressBar(console.Error) : null;
         var pipeline = new VideoPipeline(detector, new VideoPipelineOptions
         {
-            OutputVideo = output, Codec = _codec.Read(parse), Ffmpeg = ffmpeg, Show = show, JsonlPath = json, CsvPath = csv, Batch = batch, DrawStatus = parse.GetValue(_status),
+            OutputVideo = output, Codec = _codec.Read(parse), Ffmpeg = ffmpeg, Show = show, JsonlPath = json, CsvPath = csv, CocoPath = coco, CocoIds = cocoIds, Batch = batch, DrawStatus = parse.GetValue(_status),
             VidStride = vidStride, LineWidth = parse.GetValue(_lineWidth), Progress = bar, Log = Log,
             Tracking = tracking, MotPath = mot, Trails = parse.GetValue(_tracking.Trails),
         }, source);
@@ -156,18 +199,18 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         try { summary = await pipeline.RunAsync(ct, _stopNow); }
         catch (VideoSourceException e) when (e.Summary is { } partial)
         {
-            PrintSummary(console, partial, output, json, csv, mot); // what was done before the source failed; its outputs are finalised
+            PrintSummary(console, partial, output, json, csv, mot, coco); // what was done before the source failed; its outputs are finalised
             throw;
         }
         finally { bar?.Finish(); }
-        PrintSummary(console, summary, output, json, csv, mot);
+        PrintSummary(console, summary, output, json, csv, mot, coco);
         return ct.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
     }
 
-    private static void PrintSummary(CliConsole console, RunSummary summary, string? output, string? json, string? csv, string? mot)
+    private static void PrintSummary(CliConsole console, RunSummary summary, string? output, string? json, string? csv, string? mot, string? coco)
     {
         console.Out.WriteLine(summary.ToString());
-        foreach (var (flag, path) in new[] { ("output", output), ("save-json", json), ("save-csv", csv), ("save-mot", mot) })
-            if (path is not null && File.Exists(path)) console.Out.WriteLine($"{flag}: {Path.GetFullPath(path)}");
+        foreach (var (flag, path) in new[] { ("output", output), ("save-json", json), ("save-csv", csv), ("save-mot", mot), ("save-coco", coco) })
+            if (path is not null && Path.Exists(path)) console.Out.WriteLine($"{flag}: {Path.GetFullPath(path)}");
     }
 }
