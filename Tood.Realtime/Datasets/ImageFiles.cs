@@ -5,7 +5,7 @@ namespace Tood.Realtime.Datasets;
 /// <summary>Image file names and sizes as the data loader will see them.</summary>
 public static class ImageFiles
 {
-    private static readonly HashSet<string> Extensions = new(StringComparer.OrdinalIgnoreCase) { ".bmp", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp" };
+    internal static readonly HashSet<string> Extensions = new(StringComparer.OrdinalIgnoreCase) { ".bmp", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp" };
 
     public static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path));
 

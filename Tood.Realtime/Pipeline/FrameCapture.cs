@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Tood.Realtime.Video;
+using Tood.Realtime.Video.Images;
 
 namespace Tood.Realtime.Pipeline;
 
@@ -10,15 +11,20 @@ namespace Tood.Realtime.Pipeline;
 /// (disposed and counted by the channel's callback). A source failure (<see cref="VideoSourceException"/>: a
 /// file that stops decoding, a stream lost for good) ends capture like the end of the stream, so the frames
 /// already captured are still processed and every output is finalised; the run then reports <see cref="SourceError"/>.
+/// A frame that alone does not decode (<see cref="UnreadableFrameException"/>: a corrupt image in a folder) is
+/// logged, counted in <see cref="Unreadable"/> and skipped; when no frame at all could be read, that is the error.
 /// With several sources there is one capture per source (frames tagged with its <paramref name="stream"/> number); the
 /// run completes the channel(s) when the captures end, since several may write to one channel.
 /// </summary>
-internal sealed class FrameCapture(IFrameSource source, int stream, int vidStride, bool live, StageClock clock, CancellationToken stop)
+internal sealed class FrameCapture(IFrameSource source, int stream, int vidStride, bool live, StageClock clock, CancellationToken stop, Action<string>? log = null)
 {
-    private long _captured;
+    private long _captured, _unreadable;
 
     /// <summary>Frames read (not skipped) so far.</summary>
     public long Captured => Interlocked.Read(ref _captured);
+
+    /// <summary>Frames skipped because they did not decode.</summary>
+    public long Unreadable => Interlocked.Read(ref _unreadable);
 
     /// <summary>Why capture ended early, if the source failed.</summary>
     public VideoSourceException? SourceError { get; private set; }
@@ -55,11 +61,24 @@ internal sealed class FrameCapture(IFrameSource source, int stream, int vidStrid
                     SourceError = e;
                     break;
                 }
-                if (frame is null) break;
+                catch (UnreadableFrameException e)
+                {
+                    log?.Invoke(e.Message);
+                    Interlocked.Increment(ref _unreadable);
+                    continue;
+                }
+                if (frame is null)
+                {
+                    if (Captured == 0 && Unreadable > 0)
+                        SourceError = new VideoSourceException($"{source.Description}: none of its {Unreadable} images could be read");
+                    break;
+                }
                 long now = Stopwatch.GetTimestamp();
                 clock.Add(t);
                 Interlocked.Increment(ref _captured);
-                var env = new FrameEnvelope(index, live ? (now - start) / (double)Stopwatch.Frequency : index / fps, now, frame) { Stream = stream };
+                // A still (a named frame) has no time in a stream.
+                string? name = source.FrameName;
+                var env = new FrameEnvelope(index, name is not null ? 0 : live ? (now - start) / (double)Stopwatch.Frequency : index / fps, now, frame) { Name = name, Stream = stream };
                 if (live)
                 {
                     writer.TryWrite(env); // DropOldest: always accepted; a stale queued frame is disposed and counted

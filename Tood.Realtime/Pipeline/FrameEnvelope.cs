@@ -44,6 +44,8 @@ internal sealed class FrameEnvelope(long index, double timeSeconds, long capture
     public double TimeSeconds { get; } = timeSeconds;
     public long CaptureTimestamp { get; } = captureTimestamp;
     public Mat Frame { get; } = frame;
+    /// <summary>The image's name for sources of named stills (<see cref="Video.IFrameSource.FrameName"/>); null for video.</summary>
+    public string? Name { get; init; }
     public FrameBuffer? Buffer { get; set; }
     public Letterbox Letterbox { get; set; }
     public List<Detection> Detections { get; } = [];

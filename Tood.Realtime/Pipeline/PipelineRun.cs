@@ -6,6 +6,7 @@ using Tood.Realtime.Rendering;
 using Tood.Realtime.Sinks;
 using Tood.Realtime.Tracking;
 using Tood.Realtime.Video;
+using Tood.Realtime.Video.Images;
 
 namespace Tood.Realtime.Pipeline;
 
@@ -67,7 +68,7 @@ internal sealed class PipelineRun
         var decoded = StageWorkers.Bounded<FrameEnvelope>(cap);
         var rendered = StageWorkers.Bounded<FrameEnvelope>(cap);
 
-        var captures = _streams.Select(st => new FrameCapture(st.Source, st.Index, _options.VidStride, _live, _clocks[0], _pipeline.StopToken)).ToArray();
+        var captures = _streams.Select(st => new FrameCapture(st.Source, st.Index, _options.VidStride, _live, _clocks[0], _pipeline.StopToken, _options.Log)).ToArray();
         var wall = Stopwatch.StartNew();
         long? totalFrames = _streams.All(st => st.Source.FrameCount is not null)
             ? _streams.Sum(st => (st.Source.FrameCount!.Value + _options.VidStride - 1) / _options.VidStride) : null;
@@ -160,7 +161,7 @@ internal sealed class PipelineRun
         {
             long t = Stopwatch.GetTimestamp();
             var st = _streams[env.Stream];
-            var pf = new ProcessedFrame(env.Index, env.TimeSeconds, env.Frame, env.Detections, env.Status);
+            var pf = new ProcessedFrame(env.Index, env.TimeSeconds, env.Frame, env.Detections, env.Status, env.Name);
             foreach (var s in st.Sinks) s.Write(pf);
             _clocks[6].Add(t);
             _frames++;
@@ -283,8 +284,8 @@ internal sealed class PipelineRun
         return new RunSummary(_frames, captured, _pipeline.DroppedFrames, seconds, _frames / Math.Max(seconds, 1e-9),
             new StageTimes(c[0].MsPer(captured), c[1].MsPer(_frames), c[2].MsPer(_frames), c[3].MsPer(_frames), c[4].MsPer(_frames), c[5].MsPer(_frames), c[6].MsPer(_frames)),
             _latency.Mean, _latency.P95, _latency.Max, _detections, _pipeline.StopToken.IsCancellationRequested, _detector.Device.ToString(),
-            _streams.Sum(st => st.Source.Reconnects), warmupMs, _streams.Select((st, k) => st.Summary(captures[k])).ToList(),
-            Interlocked.Read(ref _runs), Interlocked.Read(ref _batchedFrames));
+            _streams.Sum(st => st.Source.Reconnects), warmupMs, captures.Sum(x => x.Unreadable), _streams.All(st => st.Source is ImageFileSource),
+            _streams.Select((st, k) => st.Summary(captures[k])).ToList(), Interlocked.Read(ref _runs), Interlocked.Read(ref _batchedFrames));
     }
 
     private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;

@@ -7,7 +7,8 @@ namespace Tood.Realtime.Pipeline;
 public sealed record StageTimes(double Capture, double Preprocess, double Batch, double Infer, double Postprocess, double Render, double Write);
 
 /// <summary>Result of <see cref="VideoPipeline.RunAsync"/>. <see cref="Reconnects"/>: times a lost stream was reopened;
-/// <see cref="WarmupMs"/>: the warm-up model run before the first frame (not in the other timings);
+/// <see cref="WarmupMs"/>: the warm-up model run before the first frame (not in the other timings); <see cref="Unreadable"/>:
+/// frames skipped because they did not decode (corrupt images); <see cref="Images"/>: the frames were image files;
 /// <see cref="Streams"/>: one entry per source, in the order given; <see cref="ModelRuns"/> and <see cref="BatchedFrames"/>:
 /// model runs and the frames they held (<see cref="MeanBatchFill"/> shows how full <c>--batch</c> was).</summary>
 public sealed record RunSummary(
@@ -25,6 +26,8 @@ public sealed record RunSummary(
     string Device,
     int Reconnects = 0,
     double WarmupMs = 0,
+    long Unreadable = 0,
+    bool Images = false,
     IReadOnlyList<StreamSummary>? Streams = null,
     long ModelRuns = 0,
     long BatchedFrames = 0)
@@ -35,8 +38,12 @@ public sealed record RunSummary(
     public override string ToString()
     {
         var s = StageMs;
-        var text = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
-            $"{Frames} frames in {Seconds:0.00} s ({MeanFps:0.0} FPS) on {Device}, {Detections} detections, {DroppedFrames} dropped of {FramesCaptured} captured{(Reconnects > 0 ? $", {Reconnects} reconnect(s)" : "")}{(Cancelled ? ", stopped early" : "")}\n" +
+        var inv = CultureInfo.InvariantCulture;
+        string head = Images
+            ? string.Create(inv, $"{Frames} images in {Seconds:0.00} s ({MeanFps:0.0} images/s) on {Device}, {Detections} detections, skipped {Unreadable} unreadable images")
+            : string.Create(inv, $"{Frames} frames in {Seconds:0.00} s ({MeanFps:0.0} FPS) on {Device}, {Detections} detections, {DroppedFrames} dropped of {FramesCaptured} captured{(Reconnects > 0 ? $", {Reconnects} reconnect(s)" : "")}");
+        var text = new StringBuilder(string.Create(inv,
+            $"{head}{(Cancelled ? ", stopped early" : "")}\n" +
             $"per frame: capture {s.Capture:0.0} ms, preprocess {s.Preprocess:0.0} ms, batch {s.Batch:0.0} ms, infer {s.Infer:0.0} ms, postprocess {s.Postprocess:0.0} ms, render {s.Render:0.0} ms, write {s.Write:0.0} ms\n" +
             $"latency capture→render: mean {MeanLatencyMs:0.0} ms, p95 {P95LatencyMs:0.0} ms, max {MaxLatencyMs:0.0} ms; warm-up run {WarmupMs:0} ms; {ModelRuns} model runs, {MeanBatchFill:0.00} frames per run"));
         if (Streams is { Count: > 1 } streams)

@@ -4,7 +4,7 @@ using System.Text;
 namespace Tood.Realtime.Pipeline;
 
 /// <summary>
-/// Output names with several sources: each of <c>--output --save-json --save-csv --save-mot</c> is a pattern in which
+/// Output names with several sources: each of <c>--output --save-json --save-csv --save-coco --save-mot</c> is a pattern in which
 /// <c>{i}</c> becomes the source's number (1, 2 … in the order given) and <c>{name}</c> its name (the file name without
 /// extension; for a URL the last path segment, else the host and port; for a camera "cameraN"), with characters
 /// other than letters, digits, '.', '-' and '_' replaced by '_'. With one source a path is used as given (a pattern is

@@ -5,6 +5,7 @@ using Tood.Realtime.Rendering;
 using Tood.Realtime.Sinks;
 using Tood.Realtime.Tracking;
 using Tood.Realtime.Video;
+using Tood.Realtime.Video.Images;
 
 namespace Tood.Realtime.Pipeline;
 
@@ -112,7 +113,7 @@ public sealed class VideoPipeline
         var names = sources.Select(s => s.Description).ToList();
         string? For(string? pattern, string flag) => StreamOutputs.ForStreams(pattern, flag, names)?[k];
         var paths = new StreamPaths(For(_options.OutputVideo, "--output"), For(_options.JsonlPath, "--save-json"),
-            For(_options.CsvPath, "--save-csv"), For(_options.MotPath, "--save-mot"));
+            For(_options.CsvPath, "--save-csv"), For(_options.CocoPath, "--save-coco"), For(_options.MotPath, "--save-mot"));
         if (_options.StreamTracking is { } perStream && perStream.Count != sources.Count)
             throw new ArgumentException($"StreamTracking has {perStream.Count} entries for {sources.Count} sources");
         var tracking = _options.StreamTracking is { } list ? list[k] : _options.Tracking;
@@ -138,7 +139,7 @@ public sealed class VideoPipeline
         finally { engine.Return(slot); }
     }
 
-    private readonly record struct StreamPaths(string? Video, string? Jsonl, string? Csv, string? Mot);
+    private readonly record struct StreamPaths(string? Video, string? Jsonl, string? Csv, string? Coco, string? Mot);
 
     private List<IFrameSink> CreateSinks(IFrameSource source, StreamPaths paths, bool live)
     {
@@ -146,7 +147,13 @@ public sealed class VideoPipeline
         string output = "no video output";
         try
         {
-            if (paths.Video is { } o)
+            var images = source as ImageFileSource;
+            if (paths.Video is { } dir && images is not null)
+            {
+                sinks.Add(new ImageFolderSink(dir, images.BaseDirectory));
+                output = $"writing annotated images to {dir}";
+            }
+            else if (paths.Video is { } o)
             {
                 double fps = (source.Fps > 0 && double.IsFinite(source.Fps) ? source.Fps : 30) / _options.VidStride;
                 sinks.Add(VideoOutputs.Create(o, source.Width, source.Height, fps, _options.Codec, _options.Ffmpeg, _options.Log, out var how, live));
@@ -154,7 +161,8 @@ public sealed class VideoPipeline
             }
             _options.Log?.Invoke($"video I/O: reading {source.Description} with {source.Backend}; {output}");
             if (paths.Jsonl is { } j) sinks.Add(new JsonlSink(j));
-            if (paths.Csv is { } c) sinks.Add(new CsvSink(c, trackIds: _options.Tracking is not null));
+            if (paths.Csv is { } c) sinks.Add(new CsvSink(c, trackIds: _options.Tracking is not null, fileNames: images is not null));
+            if (paths.Coco is { } coco) sinks.Add(new CocoResultsSink(coco, _options.CocoIds, _options.Log));
             if (paths.Mot is { } m) sinks.Add(new MotSink(m));
             if (_options.Show) sinks.Add(new WindowSink($"tood-live - {source.Description}", RequestStop, new OverlayRenderer(_options.LineWidth)));
             return sinks;

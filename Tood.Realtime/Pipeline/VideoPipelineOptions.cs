@@ -15,7 +15,8 @@ public sealed record VideoPipelineOptions
     public int? CameraIndex { get; init; }
     /// <summary>How the source is opened: --realtime, --reconnect, camera mode (used when the pipeline opens it).</summary>
     public SourceOptions Input { get; init; } = new();
-    /// <summary>Annotated .mp4 at the source size; null = none.</summary>
+    /// <summary>Annotated .mp4 at the source size; for image input (<see cref="Video.Images.ImageFileSource"/>) the folder
+    /// the annotated images are written to under their own names; null = none.</summary>
     public string? OutputVideo { get; init; }
     /// <summary>Codec of <see cref="OutputVideo"/>: H.264 through ffmpeg by default, mp4v through OpenCV without ffmpeg.</summary>
     public VideoCodec Codec { get; init; } = VideoCodec.Auto;
@@ -24,6 +25,10 @@ public sealed record VideoPipelineOptions
     public bool Show { get; init; }
     public string? JsonlPath { get; init; }
     public string? CsvPath { get; init; }
+    /// <summary>COCO results JSON (<see cref="Sinks.CocoResultsSink"/>); null = none.</summary>
+    public string? CocoPath { get; init; }
+    /// <summary>The ids <see cref="CocoPath"/> is written with; null = <see cref="Sinks.CocoResultIds.FileOrder"/>.</summary>
+    public Sinks.CocoResultIds? CocoIds { get; init; }
     /// <summary>
     /// ByteTrack after decoding (null = no tracking): each frame's detections become the tracked ones, with track
     /// IDs in every output. Give the detector a score threshold ≤ <see cref="TrackerOptions.LowThreshold"/> (0.1)

@@ -7,7 +7,8 @@ namespace Tood.Realtime.Sinks;
 /// One JSON object per frame and line (frames without detections included):
 /// {"frame":0,"time":0.0,"width":W,"height":H,"detections":[{"x1":..,"y1":..,"x2":..,"y2":..,"score":..,"class_id":0,"class":"person"}]}.
 /// Coordinates in source pixels, rounded to 0.01 px; scores to 1e-4. A tracked detection also has "track_id"
-/// (after "class"); without tracking the output is unchanged.
+/// (after "class"); without tracking the output is unchanged. Image input adds "file" after "frame" (the image's
+/// name relative to the input folder; "time" is 0).
 /// </summary>
 public sealed class JsonlSink : IFrameSink
 {
@@ -28,6 +29,7 @@ public sealed class JsonlSink : IFrameSink
         _json.Reset(_stream);
         _json.WriteStartObject();
         _json.WriteNumber("frame", f.Index);
+        if (f.Name is { } name) _json.WriteString("file", name);
         _json.WriteNumber("time", Math.Round(f.TimeSeconds, 4));
         _json.WriteNumber("width", f.Image.Width);
         _json.WriteNumber("height", f.Image.Height);

@@ -1,9 +1,10 @@
 using Tood.Realtime.Video.Ffmpeg;
+using Tood.Realtime.Video.Images;
 
 namespace Tood.Realtime.Video;
 
 /// <summary>
-/// Opens tood-live's input: a camera (OpenCV, in the requested <see cref="CameraMode"/>), a file (OpenCV; paced
+/// Opens tood-live's input: image files (an image, a folder or a glob: <see cref="ImageFileSource"/>), a camera (OpenCV, in the requested <see cref="CameraMode"/>), a file (OpenCV; paced
 /// with <see cref="SourceOptions.Realtime"/>), or a URL — through ffmpeg, because OpenCV's bundled FFmpeg
 /// has no network support on Linux, reconnecting with <see cref="SourceOptions.Reconnect"/>.
 /// </summary>
@@ -22,8 +23,13 @@ public static class FrameSources
             if (options.Realtime) throw new ArgumentException("--realtime replays a file; a camera is live already");
             return VideoCaptureSource.OpenCamera(index, options.Camera, log);
         }
-        if (pathOrUrl is null) throw new ArgumentException("no source: give a file, a URL or a camera index");
+        if (pathOrUrl is null) throw new ArgumentException("no source: give a file, a folder, a URL or a camera index");
         if (!options.Camera.IsDefault) throw new ArgumentException("--width/--height/--fps/--fourcc/--backend are camera options; use them with --camera");
+        if (ImageInputs.IsImageSource(pathOrUrl))
+        {
+            if (options.Realtime) throw new ArgumentException("--realtime replays a video at its frame rate; images have none");
+            return ImageFileSource.Open(pathOrUrl);
+        }
         if (!VideoCaptureSource.IsUrl(pathOrUrl))
         {
             if (options.Reconnect > 0) throw new ArgumentException("--reconnect is for stream URLs; a file is read once");

@@ -25,6 +25,9 @@ public interface IFrameSource : IDisposable
     bool Skip();
     /// <summary>What decodes it, for the log line that states the video I/O choice (e.g. "OpenCV FFMPEG", "ffmpeg 5.1.9").</summary>
     string Backend => "";
+    /// <summary>Name of the frame the last <see cref="Read"/> returned, for sources of named stills (image files:
+    /// the name relative to the input folder); null for video.</summary>
+    string? FrameName => null;
     /// <summary>Times a lost stream was reopened (<see cref="SourceOptions.Reconnect"/>).</summary>
     int Reconnects => 0;
     /// <summary>

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace Tood.Tests.Model;
 
+[Collection(TorchRngCollection.Name)]
 public class DetectorForwardTests
 {
     [Theory]

@@ -93,18 +93,18 @@ public class ValCommandTests
         var (dir, model, json) = Setup(6);
         using var _ = dir;
         var yaml = YoloYaml(dir, 6);
-        // The fixture's COCO json names class i+1 "c{i+1}"; YOLO numbers coco128's names from 0.
+        // The fixture's COCO json names YOLO class i "c{i+1}" (toilet = 61 → c62); YOLO numbers coco128's names from 0.
         var coco = await Val(model, json, "--map", "red=c1,green=c3,blue=c62", "--conf", "0.001", "--json", dir["coco.json"]);
-        var yolo = await CliRun.Live("val", "--model", model, "--data", yaml, "--device", "cpu", "--map", "red=person,green=car,blue=chair",
+        var yolo = await CliRun.Live("val", "--model", model, "--data", yaml, "--device", "cpu", "--map", "red=person,green=car,blue=toilet",
             "--conf", "0.001", "--json", dir["yolo.json"]);
         Assert.True(coco.Code == 0 && yolo.Code == 0, coco.Err + yolo.Err);
         var a = ValidationReport.FromJson(File.ReadAllText(dir["coco.json"]));
         var b = ValidationReport.FromJson(File.ReadAllText(dir["yolo.json"]));
-        Assert.Equal([0, 2, 56], b.Classes.Evaluated.Select(c => c.CategoryId));
+        Assert.Equal([0, 2, 61], b.Classes.Evaluated.Select(c => c.CategoryId));
         Assert.Equal("data.yaml (val)", b.Data);
         Assert.Equal(a.Detections, b.Detections);
         Assert.Equal(a.Confusion.Classes.Select(c => c.Gt), b.Confusion.Classes.Select(c => c.Gt));
-        Assert.True(a.Stats.AP50 > 0, "the colour model should find something");
+        Assert.True(a.Detections > 0 && a.Confusion.Classes.Sum(c => c.Gt) > 0, "the comparison must not be vacuous");
         for (int i = 0; i < 12; i++) Assert.Equal(a.Stats.ToArray()[i], b.Stats.ToArray()[i], 9);
     }
 

@@ -11,6 +11,9 @@ public sealed class BenchTrainCommand : ToolCommand
     private static readonly TrainBenchOptions D = new();
     private readonly Option<string> _preset = TrainCliOptions.Preset(D.Preset);
     private readonly Option<int> _imgsz = TrainCliOptions.ImageSize(D.ImageSize, "square input size in pixels, a multiple of 32");
+    private readonly Option<(int Width, int Height)?> _canvas = CliOptions.Value<(int Width, int Height)?>("--canvas", "WxH",
+        "a non-square canvas instead of --imgsz², e.g. 1344x800 (the r50 recipe's padded 1333x800): the trainer's step on rendered synthetic images, no data loader",
+        ParseCanvas);
     private readonly Option<int> _batch = CliOptions.Int("--batch", "N", "images per step", D.BatchSize, min: 1);
     private readonly Option<int> _steps = CliOptions.Int("--steps", "N", "measured steps", D.Steps, min: 1);
     private readonly Option<int> _workers = TrainCliOptions.Workers(D.Workers);
@@ -20,7 +23,7 @@ public sealed class BenchTrainCommand : ToolCommand
 
     public BenchTrainCommand() : base("bench-train", "training step breakdown (data, forward, assign, loss, backward, optimizer)")
     {
-        foreach (var o in new Option[] { _preset, _imgsz, _batch, _steps, _workers, _atss, _device, _json }) Options.Add(o);
+        foreach (var o in new Option[] { _preset, _imgsz, _canvas, _batch, _steps, _workers, _atss, _device, _json }) Options.Add(o);
     }
 
     /// <summary>The options a command line (after "bench-train") asks for; a usage error throws <see cref="UsageException"/>.</summary>
@@ -35,12 +38,21 @@ public sealed class BenchTrainCommand : ToolCommand
     {
         Preset = parse.GetRequiredValue(_preset),
         ImageSize = parse.GetValue(_imgsz),
+        Canvas = parse.GetValue(_canvas),
         BatchSize = parse.GetValue(_batch),
         Steps = parse.GetValue(_steps),
         Workers = parse.GetValue(_workers),
         Atss = parse.GetValue(_atss),
         Device = parse.GetRequiredValue(_device),
     };
+
+    private static (int Width, int Height)? ParseCanvas(string text)
+    {
+        var parts = text.Split('x', 'X');
+        return parts.Length == 2 && int.TryParse(parts[0], out int w) && int.TryParse(parts[1], out int h) && w > 0 && h > 0 && w % 32 == 0 && h % 32 == 0
+            ? (w, h)
+            : throw new FormatException($"--canvas: expected WxH, multiples of 32 (e.g. 1344x800), got '{text}'");
+    }
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
     {

@@ -3,8 +3,10 @@ using Tood.CommandLine;
 using Tood.Live.Cli.Options;
 using Tood.Realtime.Inference;
 using Tood.Realtime.Pipeline;
+using Tood.Realtime.Sinks;
 using Tood.Realtime.Video;
 using Tood.Realtime.Video.Ffmpeg;
+using Tood.Realtime.Video.Images;
 
 namespace Tood.Live.Cli;
 
@@ -17,9 +19,10 @@ internal sealed class LiveCommand : RootCommand, IHelpText
 {
     // input
     private readonly Option<int?> _camera = CliOptions.OptionalInt("--camera", "N", "camera index (live mode: a model run takes the newest frame, older ones are dropped)", min: 0);
-    private readonly Option<string[]> _source = CliOptions.Repeatable("--source", "PATH|URL",
-        "video file (every frame processed, in order) or stream URL rtsp://, rtsps://, http(s)://, udp://, tcp://, srt:// (live mode; read through ffmpeg); " +
-        "repeat it for several sources in one model session (outputs then need {i} or {name}, see below)");
+    private readonly Option<string[]> _source = CliOptions.Repeatable("--source", "PATH|DIR|GLOB|URL",
+        "video file (every frame processed, in order), stream URL rtsp://, rtsps://, http(s)://, udp://, tcp://, srt:// (live mode; read through ffmpeg), "
+        + "or images: an image file, a folder (its images sorted by name, not its subfolders) or a glob such as 'dir/*.jpg' or 'dir/**/*.png' (quote it); "
+        + "repeat it for several sources in one model session (outputs then need {i} or {name}, see below)");
     private readonly Option<string?> _sourceList = CliOptions.Text("--sources", "FILE", "more sources, one file or URL per line (# comments), after those of --source");
     private readonly InputOptions _input = new();
     // model
@@ -36,9 +39,10 @@ internal sealed class LiveCommand : RootCommand, IHelpText
     // tracking
     private readonly TrackingOptions _tracking = new();
     // output
-    private readonly Option<string?> _output = CliOptions.Value<string?>("--output", "OUT.mp4",
+    private readonly Option<string?> _output = CliOptions.Text("--output", "OUT.mp4|DIR",
         "annotated video, same size and frame count as the input (÷ --vid-stride); in live mode at the source's frame rate, "
-        + "each processed frame repeated until the next (plays at real speed)", Mp4Path);
+        + "each processed frame repeated until the next (plays at real speed). Image input: a folder (created if missing, not the input's) "
+        + "that gets each annotated image under its own name, size and format");
     private readonly CodecOption _codec = new(
         "encoder of --output: auto = H.264 if ffmpeg is installed, else mp4v through OpenCV (logged); h264/hevc are yuv420p with the moov atom first (plays in browsers) and need ffmpeg");
     private readonly CancellationToken _stopNow;
@@ -46,8 +50,17 @@ internal sealed class LiveCommand : RootCommand, IHelpText
     private readonly Option<bool> _noShow = CliOptions.Flag("--no-show", "no window (the default)");
     private readonly Option<bool> _status = CliOptions.Flag("--status", "also draw the FPS/latency banner on the saved video (off by default: saved frames carry only the detections)");
     private readonly Option<string?> _json = CliOptions.Text("--save-json", "D.jsonl",
-        "one JSON object per frame: {\"frame\", \"time\", \"width\", \"height\", \"detections\": [{\"x1\", \"y1\", \"x2\", \"y2\", \"score\", \"class_id\", \"class\"}]} (+ \"track_id\" with --track)");
-    private readonly Option<string?> _csv = CliOptions.Text("--save-csv", "D.csv", "one row per detection: frame,time,x1,y1,x2,y2,score,class_id,class (+ track_id with --track)");
+        "one JSON object per frame: {\"frame\", \"time\", \"width\", \"height\", \"detections\": [{\"x1\", \"y1\", \"x2\", \"y2\", \"score\", \"class_id\", \"class\"}]} (+ \"track_id\" with --track); "
+        + "image input: one per image, with \"file\" (its name) after \"frame\" (its position in the sorted list) and time 0");
+    private readonly Option<string?> _csv = CliOptions.Text("--save-csv", "D.csv",
+        "one row per detection: frame,time,x1,y1,x2,y2,score,class_id,class (+ track_id with --track); image input: frame,file,time,...");
+    private readonly Option<string?> _coco = CliOptions.Text("--save-coco", "R.json",
+        "detections as COCO results [{\"image_id\", \"category_id\", \"bbox\": [x, y, w, h], \"score\"}] (pycocotools' loadRes, tood-live val's --results): "
+        + "image_id = the image's 1-based position in the sorted input (the id tood-live val gives it in a YOLO split of that folder; video: the frame number), "
+        + "category_id = the model's class index; --coco-ids takes both from a COCO annotation file");
+    private readonly Option<string?> _cocoIds = CliOptions.Text("--coco-ids", "A.json",
+        "COCO annotations (instances.json) whose ids --save-coco uses: images matched by file name, classes by name (as tood-live val); "
+        + "detections of images or classes it lacks are left out (logged)");
     private readonly Option<int> _lineWidth = CliOptions.Int("--line-width", "W", "box line width in pixels (0: scaled to the frame)", 0, min: 0);
     private readonly Option<int> _vidStride = CliOptions.Int("--vid-stride", "K", "process every K-th frame", 1, min: 1);
 
@@ -78,6 +91,8 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         Options.Add(_status);
         Options.Add(_json);
         Options.Add(_csv);
+        Options.Add(_coco);
+        Options.Add(_cocoIds);
         Options.Add(_lineWidth);
         Options.Add(_vidStride);
         Validators.Add(r =>
@@ -85,12 +100,15 @@ internal sealed class LiveCommand : RootCommand, IHelpText
             if ((r.GetResult(_camera) is null) == (r.GetResult(_source) is null && r.GetResult(_sourceList) is null))
                 r.AddError("give exactly one of --camera N or --source FILE_OR_URL (or --sources FILE)");
             else if (r.GetResult(_show) is not null && r.GetResult(_noShow) is not null) r.AddError("--show and --no-show contradict each other");
+            else if (r.GetResult(_cocoIds) is not null && r.GetResult(_coco) is null) r.AddError("--coco-ids sets the ids of --save-coco; give --save-coco R.json too");
+            else if (ValidSources(r).Select(src => InputKindError(src, Valid(r, _output), r.GetResult(_input.Realtime) is not null)).FirstOrDefault(e => e is not null) is { } error)
+                r.AddError(error);
         });
         SetAction((parse, ct) => ExecuteAsync(parse, CliConsole.From(parse), ct));
     }
 
     public string Usage => """
-        tood-live (--camera N | --source FILE_OR_URL ... | --sources FILE) --model M.onnx [options]
+        tood-live (--camera N | --source FILE|DIR|GLOB|URL ... | --sources FILE) --model M.onnx [options]
         tood-live bench --model M.onnx --source VIDEO [options]
         tood-live val --model M.onnx --data DATA [options]
         tood-live mot-eval --gt gt.txt --tracks T.txt
@@ -102,6 +120,10 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         still finalising them. The log line "video I/O: ..." says what reads the input and what writes the video.
         A progress bar (FPS, ETA) is drawn on stderr in file mode when stderr is a terminal; a run summary (FPS,
         per-stage ms, latency, dropped frames, reconnects) ends every run.
+        Image input (--source IMAGE|DIR|GLOB) runs through the same stages in batches (--batch), each image at its
+        own size; an image that does not decode is reported on stderr (one line naming it), skipped and counted in
+        the summary ("skipped N unreadable images"). Frame numbers are positions in the sorted list, so skipped
+        images leave gaps and --save-coco image_id = position + 1 is stable.
         Options can also come from a response file: tood-live @args.rsp (one token or option per line).
         Several sources (--source A --source B ..., --sources FILE) share one model session: in file mode batches
         fill from all streams, in live mode a run takes the newest frame of each stream (so --batch N serves N
@@ -112,7 +134,8 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         --realtime). A stream that fails for good (after --reconnect N attempts) is reported in one line and ends
         its part; the others run on, and the run then exits 1. A file that ends just ends its part.
         Exit codes: 0 done, 1 error (bad model/video/camera/output path; a file that stops decoding early, "decode
-        failed at frame N of M", with the outputs kept up to there; a failed stream), 2 usage error, 128 + the
+        failed at frame N of M", with the outputs kept up to there; a failed stream; a folder or pattern without
+        images, or none of its images readable), 2 usage error, 128 + the
         signal when stopped by one (130 Ctrl+C, 143 SIGTERM).
 
         Examples:
@@ -120,18 +143,45 @@ internal sealed class LiveCommand : RootCommand, IHelpText
           tood-live --camera 0 --width 1280 --height 720 --fourcc MJPG --model tood_tiny.onnx --show --classes person
           tood-live --source rtsp://cam.local/stream --reconnect 5 --model tood_tiny.onnx --output cam.mp4
           tood-live --source street.mp4 --model tood_r50.onnx --track --trails 30 --output tracks.mp4 --save-mot tracks.txt
+          tood-live --source photos/ --model tood_r50.onnx --batch 4 --output photos_det --save-json photos.jsonl --save-coco photos_coco.json
           tood-live --source rtsp://cam1/s --source rtsp://cam2/s --reconnect 5 --batch 2 --model tood_tiny.onnx --output cam{i}.mp4
         """;
 
-    private static string Mp4Path(string path) => path.EndsWith(".mp4", StringComparison.OrdinalIgnoreCase) ? path
-        : throw new FormatException($"--output {path}: the video is written as mp4; use a .mp4 name");
+    /// <summary>The option's value, or null when it is absent or has an error of its own (a missing value, given twice),
+    /// which System.CommandLine reports instead: reading such a value throws.</summary>
+    private static string? Valid(System.CommandLine.Parsing.CommandResult r, Option<string?> option)
+    {
+        if (r.GetResult(option) is not { Tokens.Count: 1 }) return null;
+        try { return r.GetValue(option); }
+        catch (InvalidOperationException) { return null; }
+    }
+
+    /// <summary>The --source values, or none when the option is absent or has an error of its own.</summary>
+    private IEnumerable<string> ValidSources(System.CommandLine.Parsing.CommandResult r)
+    {
+        if (r.GetResult(_source) is null) return [];
+        try { return r.GetValue(_source) ?? []; }
+        catch (InvalidOperationException) { return []; }
+    }
+
+    /// <summary>--output is an .mp4 for video, a folder for image input; --realtime is for video.</summary>
+    private static string? InputKindError(string? source, string? output, bool realtime)
+    {
+        bool images = source is not null && ImageInputs.IsImageSource(source);
+        bool mp4 = output?.EndsWith(".mp4", StringComparison.OrdinalIgnoreCase) == true;
+        if (images && realtime) return "--realtime replays a video at its frame rate; image input has none";
+        if (output is null || images != mp4) return null;
+        return images ? $"--output {output}: image input writes annotated images to a folder under their own names; give a folder, not a .mp4"
+            : $"--output {output}: the video is written as mp4; use a .mp4 name";
+    }
 
     private async Task<int> ExecuteAsync(ParseResult parse, CliConsole console, CancellationToken ct)
     {
         void Log(string m) => console.Error.WriteLine($"tood-live: {m}");
         var ffmpeg = FfmpegTool.Find();
         var names = parse.GetValue(_source)!.Concat(parse.GetValue(_sourceList) is { } list ? FrameSources.ReadList(list) : []).ToList();
-        (Option, string?)[] flags = [(_output, parse.GetValue(_output)), (_json, parse.GetValue(_json)), (_csv, parse.GetValue(_csv)), (_tracking.SaveMot, parse.GetValue(_tracking.SaveMot))];
+        (Option, string?)[] flags = [(_output, parse.GetValue(_output)), (_json, parse.GetValue(_json)), (_csv, parse.GetValue(_csv)),
+            (_coco, parse.GetValue(_coco)), (_tracking.SaveMot, parse.GetValue(_tracking.SaveMot))];
         AsUsageError(() => OutputPaths(names, flags)); // before opening anything
         IReadOnlyList<IFrameSource> sources = parse.GetValue(_camera) is { } camera
             ? [FrameSources.Open(null, camera, _input.Read(parse), ffmpeg, Log, ct)]
@@ -149,7 +199,7 @@ internal sealed class LiveCommand : RootCommand, IHelpText
     {
         void Log(string m) => log(m);
         string model = parse.GetRequiredValue(_model);
-        string? output = parse.GetValue(_output), json = parse.GetValue(_json), csv = parse.GetValue(_csv);
+        string? output = parse.GetValue(_output), json = parse.GetValue(_json), csv = parse.GetValue(_csv), coco = parse.GetValue(_coco);
         bool show = parse.GetValue(_show);
         int batch = parse.GetValue(_batch);
         bool live = AsUsageError(() => VideoPipeline.IsLive(new VideoPipelineOptions(), sources));
@@ -166,21 +216,26 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         });
         if (_detection.ResolveClasses(parse, detector.ClassNames) is { } classes)
             detector.DecodeOptions = detector.DecodeOptions with { Classes = classes };
-        static string Describe(IFrameSource s) => $"{s.Description}: {s.Width}x{s.Height} @ {s.Fps:0.##} fps{(s.FrameCount is { } n ? $", {n} frames" : "")}";
+        var cocoIds = parse.GetValue(_cocoIds) is { } idFile ? CocoResultIds.FromAnnotations(idFile, detector.ClassNames) : null;
+        if (cocoIds is not null) Log($"--save-coco: {cocoIds.Description}");
+        static string Describe(IFrameSource s) => s is ImageFileSource ? $"{s.Description}: {s.FrameCount} images"
+            : $"{s.Description}: {s.Width}x{s.Height} @ {s.Fps:0.##} fps{(s.FrameCount is { } n ? $", {n} frames" : "")}";
         if (sources.Count > 1)
             for (int k = 0; k < sources.Count; k++) Log($"source {k + 1}: {Describe(sources[k])}");
-        Log($"{(sources.Count > 1 ? $"{sources.Count} sources" : Describe(sources[0]))}, {(live ? "live mode" : "file mode")}; " +
+        Log((sources.Count > 1 ? $"{sources.Count} sources, {(live ? "live mode" : "file mode")}; "
+            : sources[0] is ImageFileSource ? $"{Describe(sources[0])}; " : $"{Describe(sources[0])}, {(live ? "live mode" : "file mode")}; ") +
             $"model {Path.GetFileName(model)} ({detector.Model.Preset}, {detector.Model.InputWidth}x{detector.Model.InputHeight}, {detector.Model.NumClasses} classes) on {detector.Device}" +
             (detector.Device.Kind == DeviceKind.Cpu ? $" ({cpu})" : ""));
         if (tracking is not null)
             Log($"tracking: ByteTrack{(sources.Count > 1 ? " (one tracker per stream)" : "")}, detections ≥ {decode.ScoreThreshold:0.##} (high ≥ {tracking.HighThreshold:0.##}), lost tracks kept {tracking.TrackBuffer} frames, " +
                 (tracking.ClassAware ? "per class" : "any class"));
-        if (output is null && !show && json is null && csv is null && mot is null)
-            Log("no --output, --show, --save-json, --save-csv or --save-mot given: detections are only counted");
+        if (output is null && !show && json is null && csv is null && mot is null && coco is null)
+            Log("no --output, --show, --save-json, --save-csv, --save-coco or --save-mot given: detections are only counted");
+
         var bar = !live && console.InteractiveError ? new ProgressBar(console.Error) : null;
         var pipeline = new VideoPipeline(detector, new VideoPipelineOptions
         {
-            OutputVideo = output, Codec = _codec.Read(parse), Ffmpeg = ffmpeg, Show = show, JsonlPath = json, CsvPath = csv, Batch = batch, DrawStatus = parse.GetValue(_status),
+            OutputVideo = output, Codec = _codec.Read(parse), Ffmpeg = ffmpeg, Show = show, JsonlPath = json, CsvPath = csv, CocoPath = coco, CocoIds = cocoIds, Batch = batch, DrawStatus = parse.GetValue(_status),
             VidStride = vidStride, LineWidth = parse.GetValue(_lineWidth), Progress = bar, Log = Log,
             Tracking = tracking, MotPath = mot, Trails = parse.GetValue(_tracking.Trails),
             StreamTracking = sources.Count > 1 && tracking is not null ? [.. trackers.Select(t => t!)] : null,
@@ -197,7 +252,7 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         return ct.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
     }
 
-    /// <summary>Every output file, per stream (<see cref="StreamOutputs"/>), for the summary.</summary>
+    /// <summary>Every output file (or image folder), per stream (<see cref="StreamOutputs"/>), for the summary.</summary>
     private static List<(string Flag, string Path)> OutputPaths(List<string> sources, (Option Option, string? Pattern)[] flags) =>
         sources.Count == 0 ? []
         : [.. flags.SelectMany(f => (StreamOutputs.ForStreams(f.Pattern, f.Option.Name, sources) ?? []).Select(p => (f.Option.Name.TrimStart('-'), p)))];
@@ -213,6 +268,6 @@ internal sealed class LiveCommand : RootCommand, IHelpText
     {
         console.Out.WriteLine(summary.ToString());
         foreach (var (flag, path) in outputs)
-            if (File.Exists(path)) console.Out.WriteLine($"{flag}: {Path.GetFullPath(path)}");
+            if (Path.Exists(path)) console.Out.WriteLine($"{flag}: {Path.GetFullPath(path)}");
     }
 }
