@@ -79,6 +79,22 @@ public static class CliOptions
             return items.Length > 0 ? items : throw new FormatException(emptyMessage ?? $"{name} needs at least one item");
         });
 
+    /// <summary>A string that may be given several times, one value each time (<c>--source A --source B</c>), in the
+    /// order given; empty when not given.</summary>
+    public static Option<string[]> Repeatable(string name, string helpName, string description)
+    {
+        var option = new Option<string[]>(name)
+        {
+            Description = description,
+            HelpName = helpName,
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+            CustomParser = r => [.. r.Tokens.Select(t => ParseToken(r, name, t.Value, s => s))],
+        };
+        option.DefaultValueFactory = _ => [];
+        return option;
+    }
+
     public static int ParseInt(string name, string text, int min = int.MinValue)
     {
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v))
@@ -100,7 +116,11 @@ public static class CliOptions
     private static T ParseToken<T>(ArgumentResult result, string name, Func<string, T> parse)
     {
         if (result.Tokens.Count == 0) { result.AddError($"{name} needs a value"); return default!; }
-        var text = result.Tokens[^1].Value;
+        return ParseToken(result, name, result.Tokens[^1].Value, parse);
+    }
+
+    private static T ParseToken<T>(ArgumentResult result, string name, string text, Func<string, T> parse)
+    {
         if (text.Length > 1 && text[0] == '-' && !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
         {
             result.AddError($"{name} needs a value, got the option '{text}'");

@@ -13,8 +13,10 @@ namespace Tood.Realtime.Pipeline;
 /// already captured are still processed and every output is finalised; the run then reports <see cref="SourceError"/>.
 /// A frame that alone does not decode (<see cref="UnreadableFrameException"/>: a corrupt image in a folder) is
 /// logged, counted in <see cref="Unreadable"/> and skipped; when no frame at all could be read, that is the error.
+/// With several sources there is one capture per source (frames tagged with its <paramref name="stream"/> number); the
+/// run completes the channel(s) when the captures end, since several may write to one channel.
 /// </summary>
-internal sealed class FrameCapture(IFrameSource source, int vidStride, bool live, StageClock clock, CancellationToken stop, Action<string>? log = null)
+internal sealed class FrameCapture(IFrameSource source, int stream, int vidStride, bool live, StageClock clock, CancellationToken stop, Action<string>? log = null)
 {
     private long _captured, _unreadable;
 
@@ -27,6 +29,11 @@ internal sealed class FrameCapture(IFrameSource source, int vidStride, bool live
     /// <summary>Why capture ended early, if the source failed.</summary>
     public VideoSourceException? SourceError { get; private set; }
 
+    public IFrameSource Source => source;
+    /// <summary>The source's 0-based position.</summary>
+    public int Stream => stream;
+
+    /// <summary>Starts the capture thread; the task ends with the stream (also when it failed: see <see cref="SourceError"/>).</summary>
     public Task Start(ChannelWriter<FrameEnvelope> writer, CancellationTokenSource abort) =>
         Task.Factory.StartNew(() => Run(writer, abort), abort.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
@@ -71,7 +78,7 @@ internal sealed class FrameCapture(IFrameSource source, int vidStride, bool live
                 Interlocked.Increment(ref _captured);
                 // A still (a named frame) has no time in a stream.
                 string? name = source.FrameName;
-                var env = new FrameEnvelope(index, name is not null ? 0 : live ? (now - start) / (double)Stopwatch.Frequency : index / fps, now, frame) { Name = name };
+                var env = new FrameEnvelope(index, name is not null ? 0 : live ? (now - start) / (double)Stopwatch.Frequency : index / fps, now, frame) { Name = name, Stream = stream };
                 if (live)
                 {
                     writer.TryWrite(env); // DropOldest: always accepted; a stale queued frame is disposed and counted
@@ -84,11 +91,9 @@ internal sealed class FrameCapture(IFrameSource source, int vidStride, bool live
                 }
                 catch { env.Dispose(); throw; }
             }
-            writer.TryComplete();
         }
-        catch (Exception e)
+        catch (Exception)
         {
-            writer.TryComplete(e);
             abort.Cancel();
             throw;
         }

@@ -38,6 +38,8 @@ internal sealed class FrameBufferPool : IDisposable
 /// <summary>One frame travelling through the stages. Owns the decoded Mat until the last stage disposes it.</summary>
 internal sealed class FrameEnvelope(long index, double timeSeconds, long captureTimestamp, Mat frame) : IDisposable
 {
+    /// <summary>Which source (0-based, in the order given) the frame came from.</summary>
+    public int Stream { get; init; }
     public long Index { get; } = index;
     public double TimeSeconds { get; } = timeSeconds;
     public long CaptureTimestamp { get; } = captureTimestamp;

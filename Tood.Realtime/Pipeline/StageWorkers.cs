@@ -11,8 +11,9 @@ namespace Tood.Realtime.Pipeline;
 /// </summary>
 internal sealed class StageWorkers(InferenceEngine engine, CancellationTokenSource abort)
 {
-    public static Channel<T> Bounded<T>(int capacity) =>
-        Channel.CreateBounded<T>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });
+    /// <param name="singleWriter">false when several captures (one per source) write to the channel.</param>
+    public static Channel<T> Bounded<T>(int capacity, bool singleWriter = true) =>
+        Channel.CreateBounded<T>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = singleWriter });
 
     /// <summary>One worker applying <paramref name="body"/> to each item of <paramref name="input"/>.</summary>
     public Task Stage<TIn, TOut>(Channel<TIn> input, ChannelWriter<TOut>? output, Func<TIn, CancellationToken, ValueTask> body) where TIn : class =>

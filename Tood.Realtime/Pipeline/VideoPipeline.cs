@@ -20,21 +20,29 @@ namespace Tood.Realtime.Pipeline;
 /// Stopping (<see cref="RequestStop"/> / the token) ends capture gracefully: frames already captured are
 /// finished and written. Stopping now (the second token) drops the frames in flight. Either way — and also
 /// when a stage or the source fails — every sink is finalised (the mp4 plays, the JSONL has complete lines).
+/// Several sources (<see cref="VideoPipelineOptions.Sources"/>, or the list given to the constructor) share every stage
+/// and the model session — a live batch holds the newest frame of each stream — with per-stream outputs
+/// (<see cref="StreamOutputs"/>), trackers and statistics; a stream that fails for good ends only its part.
 /// </summary>
 public sealed class VideoPipeline
 {
     private readonly Detector _detector;
     private readonly VideoPipelineOptions _options;
-    private readonly IFrameSource? _externalSource;
+    private readonly IReadOnlyList<IFrameSource>? _externalSources;
     private readonly CancellationTokenSource _stop = new();
     private long _dropped;
 
     public VideoPipeline(Detector detector, VideoPipelineOptions options, IFrameSource? source = null)
+        : this(detector, options, source is null ? null : [source]) { }
+
+    /// <param name="sources">open sources (not owned); null = open <see cref="VideoPipelineOptions.Sources"/> (or <see cref="VideoPipelineOptions.Source"/>).</param>
+    public VideoPipeline(Detector detector, VideoPipelineOptions options, IReadOnlyList<IFrameSource>? sources)
     {
         options.Validate();
         if (options.Batch > detector.Options.MaxBatch)
             throw new ArgumentException($"--batch {options.Batch} exceeds the detector's MaxBatch {detector.Options.MaxBatch}", nameof(options));
-        _detector = detector; _options = options; _externalSource = source;
+        if (sources is { Count: 0 }) throw new ArgumentException("no source given", nameof(sources));
+        _detector = detector; _options = options; _externalSources = sources;
     }
 
     /// <summary>Frames dropped so far (live mode).</summary>
@@ -51,24 +59,66 @@ public sealed class VideoPipeline
     public static IFrameSource OpenSource(VideoPipelineOptions options, CancellationToken cancellationToken = default) =>
         FrameSources.Open(options.Source, options.CameraIndex, options.Input, options.Ffmpeg, options.Log, cancellationToken);
 
+    /// <summary>Opens every source of the options: <see cref="VideoPipelineOptions.Sources"/> when given, else the one source.</summary>
+    public static IReadOnlyList<IFrameSource> OpenSources(VideoPipelineOptions options, CancellationToken cancellationToken = default) =>
+        options.Sources is { Count: > 0 } list
+            ? FrameSources.OpenAll(list, options.Input, options.Ffmpeg, options.Log, cancellationToken)
+            : [OpenSource(options, cancellationToken)];
+
+    /// <summary>Live mode of a run: <see cref="VideoPipelineOptions.Live"/>, else the sources' own, which must agree.</summary>
+    /// <exception cref="ArgumentException">live sources (camera, URL, --realtime) mixed with files.</exception>
+    public static bool IsLive(VideoPipelineOptions options, IReadOnlyList<IFrameSource> sources)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(sources);
+        if (options.Live is { } live) return live;
+        if (sources.FirstOrDefault(s => s.IsLive != sources[0].IsLive) is { } other)
+        {
+            var (l, f) = sources[0].IsLive ? (sources[0], other) : (other, sources[0]);
+            throw new ArgumentException($"cannot mix a live source ({l.Description}) with a file ({f.Description}) in one run: add --realtime to replay the files live");
+        }
+        return sources[0].IsLive;
+    }
+
     /// <param name="cancellationToken">stop gracefully: finish the frames already captured.</param>
     /// <param name="stopNow">stop at once: drop the frames in flight (a second Ctrl+C); outputs are still finalised.</param>
     /// <exception cref="VideoSourceException">the source failed mid-run (e.g. "decode failed at frame N of M");
     /// the frames before it were processed and every output was finalised first.</exception>
     public async Task<RunSummary> RunAsync(CancellationToken cancellationToken = default, CancellationToken stopNow = default)
     {
-        var source = _externalSource ?? OpenSource(_options, cancellationToken);
+        var sources = _externalSources ?? OpenSources(_options, cancellationToken);
+        var streams = new List<PipelineStream>();
         try
         {
+            bool live = IsLive(_options, sources);
             double warmupMs = WarmUp();
-            var sinks = CreateSinks(source);
-            try { return await new PipelineRun(this, _detector, _options, source, sinks).RunAsync(cancellationToken, stopNow, warmupMs); }
-            finally { foreach (var s in sinks) s.Dispose(); }
+            for (int k = 0; k < sources.Count; k++) streams.Add(CreateStream(k, sources, live));
+            return await new PipelineRun(this, _detector, _options, streams, live).RunAsync(cancellationToken, stopNow, warmupMs);
+        }
+        catch when (streams.Count < sources.Count)
+        {
+            // A later stream's outputs could not be created: the earlier ones' were never written to.
+            foreach (var sink in streams.SelectMany(st => st.Sinks)) sink.Abort();
+            throw;
         }
         finally
         {
-            if (_externalSource is null) source.Dispose();
+            foreach (var sink in streams.SelectMany(st => st.Sinks)) sink.Dispose();
+            if (_externalSources is null) foreach (var source in sources) source.Dispose();
         }
+    }
+
+    private PipelineStream CreateStream(int k, IReadOnlyList<IFrameSource> sources, bool live)
+    {
+        var names = sources.Select(s => s.Description).ToList();
+        string? For(string? pattern, string flag) => StreamOutputs.ForStreams(pattern, flag, names)?[k];
+        var paths = new StreamPaths(For(_options.OutputVideo, "--output"), For(_options.JsonlPath, "--save-json"),
+            For(_options.CsvPath, "--save-csv"), For(_options.CocoPath, "--save-coco"), For(_options.MotPath, "--save-mot"));
+        if (_options.StreamTracking is { } perStream && perStream.Count != sources.Count)
+            throw new ArgumentException($"StreamTracking has {perStream.Count} entries for {sources.Count} sources");
+        var tracking = _options.StreamTracking is { } list ? list[k] : _options.Tracking;
+        return new PipelineStream(k, sources[k], CreateSinks(sources[k], paths, live), tracking is null ? null : new ByteTracker(tracking),
+            new OverlayRenderer(_options.LineWidth, _options.Trails));
     }
 
     /// <summary>One model run on a blank batch before the first frame: ONNX Runtime allocates its arena (and DirectML
@@ -89,30 +139,31 @@ public sealed class VideoPipeline
         finally { engine.Return(slot); }
     }
 
-    private List<IFrameSink> CreateSinks(IFrameSource source)
+    private readonly record struct StreamPaths(string? Video, string? Jsonl, string? Csv, string? Coco, string? Mot);
+
+    private List<IFrameSink> CreateSinks(IFrameSource source, StreamPaths paths, bool live)
     {
         var sinks = new List<IFrameSink>();
-        bool live = _options.Live ?? source.IsLive;
         string output = "no video output";
         try
         {
             var images = source as ImageFileSource;
-            if (_options.OutputVideo is { } dir && images is not null)
+            if (paths.Video is { } dir && images is not null)
             {
                 sinks.Add(new ImageFolderSink(dir, images.BaseDirectory));
                 output = $"writing annotated images to {dir}";
             }
-            else if (_options.OutputVideo is { } o)
+            else if (paths.Video is { } o)
             {
                 double fps = (source.Fps > 0 && double.IsFinite(source.Fps) ? source.Fps : 30) / _options.VidStride;
                 sinks.Add(VideoOutputs.Create(o, source.Width, source.Height, fps, _options.Codec, _options.Ffmpeg, _options.Log, out var how, live));
                 output = $"writing {Path.GetFileName(o)} as {how}";
             }
             _options.Log?.Invoke($"video I/O: reading {source.Description} with {source.Backend}; {output}");
-            if (_options.JsonlPath is { } j) sinks.Add(new JsonlSink(j));
-            if (_options.CsvPath is { } c) sinks.Add(new CsvSink(c, trackIds: _options.Tracking is not null, fileNames: images is not null));
-            if (_options.CocoPath is { } coco) sinks.Add(new CocoResultsSink(coco, _options.CocoIds, _options.Log));
-            if (_options.MotPath is { } m) sinks.Add(new MotSink(m));
+            if (paths.Jsonl is { } j) sinks.Add(new JsonlSink(j));
+            if (paths.Csv is { } c) sinks.Add(new CsvSink(c, trackIds: _options.Tracking is not null, fileNames: images is not null));
+            if (paths.Coco is { } coco) sinks.Add(new CocoResultsSink(coco, _options.CocoIds, _options.Log));
+            if (paths.Mot is { } m) sinks.Add(new MotSink(m));
             if (_options.Show) sinks.Add(new WindowSink($"tood-live - {source.Description}", RequestStop, new OverlayRenderer(_options.LineWidth)));
             return sinks;
         }

@@ -9,6 +9,9 @@ public sealed record VideoPipelineOptions
 {
     /// <summary>Video file or stream URL; ignored when <see cref="CameraIndex"/> is set or a source is passed in.</summary>
     public string? Source { get; init; }
+    /// <summary>Several files or URLs processed together (one model session; per-stream outputs, see <see cref="StreamOutputs"/>);
+    /// overrides <see cref="Source"/>.</summary>
+    public IReadOnlyList<string>? Sources { get; init; }
     public int? CameraIndex { get; init; }
     /// <summary>How the source is opened: --realtime, --reconnect, camera mode (used when the pipeline opens it).</summary>
     public SourceOptions Input { get; init; } = new();
@@ -32,6 +35,9 @@ public sealed record VideoPipelineOptions
     /// so the tracker's second association sees the low-score boxes (as Ultralytics does for tracking).
     /// </summary>
     public TrackerOptions? Tracking { get; init; }
+    /// <summary>Several sources at different frame rates: stream k's tracker settings (the buffer is counted in frames);
+    /// null = <see cref="Tracking"/> for every stream.</summary>
+    public IReadOnlyList<TrackerOptions>? StreamTracking { get; init; }
     /// <summary>MOT Challenge results file (needs <see cref="Tracking"/>); null = none.</summary>
     public string? MotPath { get; init; }
     /// <summary>Trail of the last N box centres per track on the overlay (0 = none, else ≥ 2).</summary>
@@ -62,6 +68,8 @@ public sealed record VideoPipelineOptions
         if (Trails is < 0 or 1) throw new ArgumentOutOfRangeException(nameof(Trails), "--trails must be 0 or ≥ 2");
         if (Tracking is null && (MotPath is not null || Trails > 0)) throw new ArgumentException("--save-mot and --trails need --track", nameof(Tracking));
         Tracking?.Validate();
+        if (StreamTracking is not null && Tracking is null) throw new ArgumentException("StreamTracking needs Tracking", nameof(StreamTracking));
+        foreach (var t in StreamTracking ?? []) t.Validate();
         Input.Validate();
     }
 }

@@ -46,4 +46,36 @@ public static class FrameSources
         IFrameSource Connect(CancellationToken ct) => FfmpegFrameSource.Open(ffmpeg, pathOrUrl, options, ct);
         return options.Reconnect > 0 ? new ReconnectingFrameSource(Connect, options, log, cancellationToken) : Connect(cancellationToken);
     }
+
+    /// <summary>Opens several files or URLs with the same options (tood-live --source A --source B ...); when one
+    /// cannot be opened, those already open are closed and its error (which names it) is thrown.</summary>
+    public static IReadOnlyList<IFrameSource> OpenAll(IReadOnlyList<string> pathsOrUrls, SourceOptions options, FfmpegTool? ffmpeg, Action<string>? log,
+                                                      CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pathsOrUrls);
+        var opened = new List<IFrameSource>(pathsOrUrls.Count);
+        try
+        {
+            // --reconnect is for the URLs among them; a file is read once.
+            foreach (var s in pathsOrUrls)
+                opened.Add(Open(s, null, VideoCaptureSource.IsUrl(s) ? options : options with { Reconnect = 0 }, ffmpeg, log, cancellationToken));
+            return opened;
+        }
+        catch
+        {
+            foreach (var s in opened) s.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>tood-live <c>--sources FILE</c>: one file or URL per line; blank lines and lines starting with '#' are skipped.</summary>
+    /// <exception cref="FileNotFoundException">no such file.</exception>
+    /// <exception cref="InvalidDataException">the file lists no source.</exception>
+    public static IReadOnlyList<string> ReadList(string file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        if (!File.Exists(file)) throw new FileNotFoundException($"--sources {file}: file not found", file);
+        var list = File.ReadLines(file).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+        return list.Count > 0 ? list : throw new InvalidDataException($"--sources {file}: no sources in it (one file or URL per line)");
+    }
 }

@@ -117,7 +117,7 @@ public class CommandLineParsingTests(RealtimeFixture fx)
         var help = await CliRun.Live("--help");
         Assert.Equal(0, help.Code);
         Assert.StartsWith("Description:\n  tood-live — real-time TOOD object detection", help.Out);
-        Assert.Contains("Usage:\n  tood-live (--camera N | --source FILE|DIR|GLOB|URL) --model M.onnx [options]", help.Out);
+        Assert.Contains("Usage:\n  tood-live (--camera N | --source FILE|DIR|GLOB|URL ... | --sources FILE) --model M.onnx [options]", help.Out);
         var none = await CliRun.Live();
         Assert.Equal((2, help.Out), (none.Code, none.Out));
         var train = await CliRun.Train();

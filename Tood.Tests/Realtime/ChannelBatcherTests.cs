@@ -34,4 +34,45 @@ public class ChannelBatcherTests
         ch.Writer.Complete();
         Assert.False(await ChannelBatcher.ReadBatchAsync(ch.Reader, 4, fill: false, buf, CancellationToken.None));
     }
+
+    [Fact]
+    public async Task Several_streams_a_live_batch_takes_each_streams_queue_starting_from_the_given_stream_and_waits_for_any()
+    {
+        var a = Channel.CreateUnbounded<int>();
+        var b = Channel.CreateUnbounded<int>();
+        var c = Channel.CreateUnbounded<int>();
+        ChannelReader<int>[] readers = [a.Reader, b.Reader, c.Reader];
+        a.Writer.TryWrite(10); b.Writer.TryWrite(20); c.Writer.TryWrite(30); c.Writer.TryWrite(31);
+        var buf = new List<int>();
+        var waits = new Task<bool>?[3];
+        Assert.True(await ChannelBatcher.ReadNewestAsync(readers, 2, 2, buf, waits, CancellationToken.None));
+        Assert.Equal([30, 31], buf);          // from stream 2 on, up to the batch size
+        Assert.True(await ChannelBatcher.ReadNewestAsync(readers, 2, 0, buf, waits, CancellationToken.None));
+        Assert.Equal([10, 20], buf);
+
+        // Nothing queued: waits for whichever stream writes next.
+        var pending = ChannelBatcher.ReadNewestAsync(readers, 2, 0, buf, waits, CancellationToken.None).AsTask();
+        await Task.Delay(50);
+        Assert.False(pending.IsCompleted);
+        var waitOnA = waits[0];
+        c.Writer.TryWrite(32);
+        Assert.True(await pending);
+        Assert.Equal([32], buf);
+        // Again with stream 0 silent: its pending wait is reused, not renewed on every call (no waiter pile-up).
+        pending = ChannelBatcher.ReadNewestAsync(readers, 2, 0, buf, waits, CancellationToken.None).AsTask();
+        c.Writer.TryWrite(33);
+        Assert.True(await pending);
+        Assert.Equal([33], buf);
+        Assert.NotNull(waitOnA);
+        Assert.Same(waitOnA, waits[0]);
+        Assert.False(waitOnA.IsCompleted);
+
+        // A completed stream is skipped; false only when every stream is completed and empty.
+        a.Writer.Complete(); c.Writer.Complete();
+        b.Writer.TryWrite(21);
+        Assert.True(await ChannelBatcher.ReadNewestAsync(readers, 2, 0, buf, waits, CancellationToken.None));
+        Assert.Equal([21], buf);
+        b.Writer.Complete();
+        Assert.False(await ChannelBatcher.ReadNewestAsync(readers, 2, 0, buf, waits, CancellationToken.None));
+    }
 }

@@ -66,7 +66,7 @@ public class LiveCommandTests(RealtimeFixture fx)
         string expected = kind switch
         {
             "missing-model" => "missing required option --model",
-            "no-input" or "both-inputs" => "give exactly one of --camera N or --source FILE_OR_URL",
+            "no-input" or "both-inputs" => "give exactly one of --camera N or --source FILE_OR_URL (or --sources FILE)",
             "bad-conf" => "--conf must be in [0,1], got 1.5",
             "unknown-option" => "unknown option --confidence",
             "bad-threads" => "--cpu-threads must be ≥ 1, got 0",

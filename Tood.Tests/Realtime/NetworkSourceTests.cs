@@ -19,15 +19,7 @@ public class NetworkSourceTests(RealtimeFixture fx)
 
     private Detector Load() => Detector.Load(fx.Model, new DetectorOptions { Device = DeviceSpec.Cpu, BufferSets = 4 });
 
-    /// <summary>The clip re-encoded as H.264 in MPEG-TS (streamable) with a keyframe every 6 frames, so a receiver
-    /// joining mid-stream starts quickly; <paramref name="loops"/> copies back to back.</summary>
-    private string ClipH264Ts(int loops = 1)
-    {
-        var ts = fx.PathFor($"clip_h264_x{loops}.ts");
-        if (!File.Exists(ts))
-            FfmpegCli.Run("ffmpeg", ["-v", "error", "-y", "-stream_loop", $"{loops - 1}", "-i", fx.Video, "-c:v", "libx264", "-preset", "ultrafast", "-g", "6", "-f", "mpegts", ts]);
-        return ts;
-    }
+    private string ClipH264Ts(int loops = 1) => fx.ClipH264Ts(loops);
 
     [Theory]
     [InlineData("udp")]

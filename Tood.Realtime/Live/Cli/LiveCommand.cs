@@ -19,9 +19,11 @@ internal sealed class LiveCommand : RootCommand, IHelpText
 {
     // input
     private readonly Option<int?> _camera = CliOptions.OptionalInt("--camera", "N", "camera index (live mode: a model run takes the newest frame, older ones are dropped)", min: 0);
-    private readonly Option<string?> _source = CliOptions.Text("--source", "PATH|DIR|GLOB|URL",
+    private readonly Option<string[]> _source = CliOptions.Repeatable("--source", "PATH|DIR|GLOB|URL",
         "video file (every frame processed, in order), stream URL rtsp://, rtsps://, http(s)://, udp://, tcp://, srt:// (live mode; read through ffmpeg), "
-        + "or images: an image file, a folder (its images sorted by name, not its subfolders) or a glob such as 'dir/*.jpg' or 'dir/**/*.png' (quote it)");
+        + "or images: an image file, a folder (its images sorted by name, not its subfolders) or a glob such as 'dir/*.jpg' or 'dir/**/*.png' (quote it); "
+        + "repeat it for several sources in one model session (outputs then need {i} or {name}, see below)");
+    private readonly Option<string?> _sourceList = CliOptions.Text("--sources", "FILE", "more sources, one file or URL per line (# comments), after those of --source");
     private readonly InputOptions _input = new();
     // model
     private readonly Option<string> _model = CliOptions.RequiredText("--model", "M.onnx", "model exported by 'tood-train export' (Tood metadata required)");
@@ -74,7 +76,8 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         _faults = faults;
         Options.Add(_camera);
         Options.Add(_source);
-        _input.AddTo(this, _camera, _source);
+        Options.Add(_sourceList);
+        _input.AddTo(this, _camera, _source, _sourceList);
         Options.Add(_model);
         Options.Add(_device);
         Options.Add(_batch);
@@ -94,16 +97,18 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         Options.Add(_vidStride);
         Validators.Add(r =>
         {
-            if ((r.GetResult(_camera) is null) == (r.GetResult(_source) is null)) r.AddError("give exactly one of --camera N or --source FILE_OR_URL");
+            if ((r.GetResult(_camera) is null) == (r.GetResult(_source) is null && r.GetResult(_sourceList) is null))
+                r.AddError("give exactly one of --camera N or --source FILE_OR_URL (or --sources FILE)");
             else if (r.GetResult(_show) is not null && r.GetResult(_noShow) is not null) r.AddError("--show and --no-show contradict each other");
             else if (r.GetResult(_cocoIds) is not null && r.GetResult(_coco) is null) r.AddError("--coco-ids sets the ids of --save-coco; give --save-coco R.json too");
-            else if (InputKindError(Valid(r, _source), Valid(r, _output), r.GetResult(_input.Realtime) is not null) is { } error) r.AddError(error);
+            else if (ValidSources(r).Select(src => InputKindError(src, Valid(r, _output), r.GetResult(_input.Realtime) is not null)).FirstOrDefault(e => e is not null) is { } error)
+                r.AddError(error);
         });
         SetAction((parse, ct) => ExecuteAsync(parse, CliConsole.From(parse), ct));
     }
 
     public string Usage => """
-        tood-live (--camera N | --source FILE|DIR|GLOB|URL) --model M.onnx [options]
+        tood-live (--camera N | --source FILE|DIR|GLOB|URL ... | --sources FILE) --model M.onnx [options]
         tood-live bench --model M.onnx --source VIDEO [options]
         tood-live val --model M.onnx --data DATA [options]
         tood-live mot-eval --gt gt.txt --tracks T.txt
@@ -120,6 +125,14 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         the summary ("skipped N unreadable images"). Frame numbers are positions in the sorted list, so skipped
         images leave gaps and --save-coco image_id = position + 1 is stable.
         Options can also come from a response file: tood-live @args.rsp (one token or option per line).
+        Several sources (--source A --source B ..., --sources FILE) share one model session: in file mode batches
+        fill from all streams, in live mode a run takes the newest frame of each stream (so --batch N serves N
+        streams per run). Each stream keeps its own outputs, tracker and statistics (a summary line per stream).
+        Output names are patterns: {i} = the source's number (1, 2 ... in the order given), {name} = its file name
+        without extension (URL: last path segment) — e.g. --output out/{name}_det.mp4 --save-json out/{i}.jsonl;
+        a path without them is an error with several sources. Live and file sources cannot be mixed (add
+        --realtime). A stream that fails for good (after --reconnect N attempts) is reported in one line and ends
+        its part; the others run on, and the run then exits 1. A file that ends just ends its part.
         Exit codes: 0 done, 1 error (bad model/video/camera/output path; a file that stops decoding early, "decode
         failed at frame N of M", with the outputs kept up to there; a failed stream; a folder or pattern without
         images, or none of its images readable), 2 usage error, 128 + the
@@ -131,6 +144,7 @@ internal sealed class LiveCommand : RootCommand, IHelpText
           tood-live --source rtsp://cam.local/stream --reconnect 5 --model tood_tiny.onnx --output cam.mp4
           tood-live --source street.mp4 --model tood_r50.onnx --track --trails 30 --output tracks.mp4 --save-mot tracks.txt
           tood-live --source photos/ --model tood_r50.onnx --batch 4 --output photos_det --save-json photos.jsonl --save-coco photos_coco.json
+          tood-live --source rtsp://cam1/s --source rtsp://cam2/s --reconnect 5 --batch 2 --model tood_tiny.onnx --output cam{i}.mp4
         """;
 
     /// <summary>The option's value, or null when it is absent or has an error of its own (a missing value, given twice),
@@ -140,6 +154,14 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         if (r.GetResult(option) is not { Tokens.Count: 1 }) return null;
         try { return r.GetValue(option); }
         catch (InvalidOperationException) { return null; }
+    }
+
+    /// <summary>The --source values, or none when the option is absent or has an error of its own.</summary>
+    private IEnumerable<string> ValidSources(System.CommandLine.Parsing.CommandResult r)
+    {
+        if (r.GetResult(_source) is null) return [];
+        try { return r.GetValue(_source) ?? []; }
+        catch (InvalidOperationException) { return []; }
     }
 
     /// <summary>--output is an .mp4 for video, a folder for image input; --realtime is for video.</summary>
@@ -156,16 +178,35 @@ internal sealed class LiveCommand : RootCommand, IHelpText
     private async Task<int> ExecuteAsync(ParseResult parse, CliConsole console, CancellationToken ct)
     {
         void Log(string m) => console.Error.WriteLine($"tood-live: {m}");
+        var ffmpeg = FfmpegTool.Find();
+        var names = parse.GetValue(_source)!.Concat(parse.GetValue(_sourceList) is { } list ? FrameSources.ReadList(list) : []).ToList();
+        (Option, string?)[] flags = [(_output, parse.GetValue(_output)), (_json, parse.GetValue(_json)), (_csv, parse.GetValue(_csv)),
+            (_coco, parse.GetValue(_coco)), (_tracking.SaveMot, parse.GetValue(_tracking.SaveMot))];
+        AsUsageError(() => OutputPaths(names, flags)); // before opening anything
+        IReadOnlyList<IFrameSource> sources = parse.GetValue(_camera) is { } camera
+            ? [FrameSources.Open(null, camera, _input.Read(parse), ffmpeg, Log, ct)]
+            : FrameSources.OpenAll(names, _input.Read(parse), ffmpeg, Log, ct);
+        try
+        {
+            var outputs = OutputPaths([.. sources.Select(s => s.Description)], flags); // as the pipeline names them (a camera too)
+            return await RunAsync(parse, console, sources, ffmpeg, outputs, Log, ct);
+        }
+        finally { foreach (var s in sources) s.Dispose(); }
+    }
+
+    private async Task<int> RunAsync(ParseResult parse, CliConsole console, IReadOnlyList<IFrameSource> sources, FfmpegTool? ffmpeg,
+                                     List<(string Flag, string Path)> outputs, Action<string> log, CancellationToken ct)
+    {
+        void Log(string m) => log(m);
         string model = parse.GetRequiredValue(_model);
         string? output = parse.GetValue(_output), json = parse.GetValue(_json), csv = parse.GetValue(_csv), coco = parse.GetValue(_coco);
         bool show = parse.GetValue(_show);
         int batch = parse.GetValue(_batch);
-
-        var ffmpeg = FfmpegTool.Find();
-        using var source = FrameSources.Open(parse.GetValue(_source), parse.GetValue(_camera), _input.Read(parse), ffmpeg, Log, ct);
-        var cpu = _cpu.Read(parse).Or(CpuThreading.ForMode(source.IsLive));
+        bool live = AsUsageError(() => VideoPipeline.IsLive(new VideoPipelineOptions(), sources));
+        var cpu = _cpu.Read(parse).Or(CpuThreading.ForMode(live));
         int vidStride = parse.GetValue(_vidStride);
-        var tracking = _tracking.Read(parse, source.Fps / vidStride);
+        var trackers = sources.Select(s => _tracking.Read(parse, s.Fps / vidStride)).ToList();
+        var tracking = trackers[0];
         var decode = _detection.Read(parse);
         if (tracking is not null && _tracking.LowersConfidence(parse, _detection.Conf)) decode = decode with { ScoreThreshold = tracking.LowThreshold };
         string? mot = parse.GetValue(_tracking.SaveMot);
@@ -177,13 +218,16 @@ internal sealed class LiveCommand : RootCommand, IHelpText
             detector.DecodeOptions = detector.DecodeOptions with { Classes = classes };
         var cocoIds = parse.GetValue(_cocoIds) is { } idFile ? CocoResultIds.FromAnnotations(idFile, detector.ClassNames) : null;
         if (cocoIds is not null) Log($"--save-coco: {cocoIds.Description}");
-        bool live = source.IsLive;
-        Log((source is ImageFileSource ? $"{source.Description}: {source.FrameCount} images; "
-            : $"{source.Description}: {source.Width}x{source.Height} @ {source.Fps:0.##} fps{(source.FrameCount is { } n ? $", {n} frames" : "")}, {(live ? "live mode" : "file mode")}; ") +
+        static string Describe(IFrameSource s) => s is ImageFileSource ? $"{s.Description}: {s.FrameCount} images"
+            : $"{s.Description}: {s.Width}x{s.Height} @ {s.Fps:0.##} fps{(s.FrameCount is { } n ? $", {n} frames" : "")}";
+        if (sources.Count > 1)
+            for (int k = 0; k < sources.Count; k++) Log($"source {k + 1}: {Describe(sources[k])}");
+        Log((sources.Count > 1 ? $"{sources.Count} sources, {(live ? "live mode" : "file mode")}; "
+            : sources[0] is ImageFileSource ? $"{Describe(sources[0])}; " : $"{Describe(sources[0])}, {(live ? "live mode" : "file mode")}; ") +
             $"model {Path.GetFileName(model)} ({detector.Model.Preset}, {detector.Model.InputWidth}x{detector.Model.InputHeight}, {detector.Model.NumClasses} classes) on {detector.Device}" +
             (detector.Device.Kind == DeviceKind.Cpu ? $" ({cpu})" : ""));
         if (tracking is not null)
-            Log($"tracking: ByteTrack, detections ≥ {decode.ScoreThreshold:0.##} (high ≥ {tracking.HighThreshold:0.##}), lost tracks kept {tracking.TrackBuffer} frames, " +
+            Log($"tracking: ByteTrack{(sources.Count > 1 ? " (one tracker per stream)" : "")}, detections ≥ {decode.ScoreThreshold:0.##} (high ≥ {tracking.HighThreshold:0.##}), lost tracks kept {tracking.TrackBuffer} frames, " +
                 (tracking.ClassAware ? "per class" : "any class"));
         if (output is null && !show && json is null && csv is null && mot is null && coco is null)
             Log("no --output, --show, --save-json, --save-csv, --save-coco or --save-mot given: detections are only counted");
@@ -194,23 +238,36 @@ internal sealed class LiveCommand : RootCommand, IHelpText
             OutputVideo = output, Codec = _codec.Read(parse), Ffmpeg = ffmpeg, Show = show, JsonlPath = json, CsvPath = csv, CocoPath = coco, CocoIds = cocoIds, Batch = batch, DrawStatus = parse.GetValue(_status),
             VidStride = vidStride, LineWidth = parse.GetValue(_lineWidth), Progress = bar, Log = Log,
             Tracking = tracking, MotPath = mot, Trails = parse.GetValue(_tracking.Trails),
-        }, source);
+            StreamTracking = sources.Count > 1 && tracking is not null ? [.. trackers.Select(t => t!)] : null,
+        }, sources);
         RunSummary summary;
         try { summary = await pipeline.RunAsync(ct, _stopNow); }
         catch (VideoSourceException e) when (e.Summary is { } partial)
         {
-            PrintSummary(console, partial, output, json, csv, mot, coco); // what was done before the source failed; its outputs are finalised
+            PrintSummary(console, partial, outputs); // what was done before the source failed; its outputs are finalised
             throw;
         }
         finally { bar?.Finish(); }
-        PrintSummary(console, summary, output, json, csv, mot, coco);
+        PrintSummary(console, summary, outputs);
         return ct.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
     }
 
-    private static void PrintSummary(CliConsole console, RunSummary summary, string? output, string? json, string? csv, string? mot, string? coco)
+    /// <summary>Every output file (or image folder), per stream (<see cref="StreamOutputs"/>), for the summary.</summary>
+    private static List<(string Flag, string Path)> OutputPaths(List<string> sources, (Option Option, string? Pattern)[] flags) =>
+        sources.Count == 0 ? []
+        : [.. flags.SelectMany(f => (StreamOutputs.ForStreams(f.Pattern, f.Option.Name, sources) ?? []).Select(p => (f.Option.Name.TrimStart('-'), p)))];
+
+    /// <summary>An inconsistent combination found once the inputs are known is a usage error (exit 2), like the parser's.</summary>
+    private static T AsUsageError<T>(Func<T> check)
+    {
+        try { return check(); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+    }
+
+    private static void PrintSummary(CliConsole console, RunSummary summary, List<(string Flag, string Path)> outputs)
     {
         console.Out.WriteLine(summary.ToString());
-        foreach (var (flag, path) in new[] { ("output", output), ("save-json", json), ("save-csv", csv), ("save-mot", mot), ("save-coco", coco) })
-            if (path is not null && Path.Exists(path)) console.Out.WriteLine($"{flag}: {Path.GetFullPath(path)}");
+        foreach (var (flag, path) in outputs)
+            if (Path.Exists(path)) console.Out.WriteLine($"{flag}: {Path.GetFullPath(path)}");
     }
 }

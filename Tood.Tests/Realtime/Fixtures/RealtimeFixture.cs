@@ -59,6 +59,21 @@ public sealed class RealtimeFixture : IDisposable
 
     public string PathFor(string name) => Path.Combine(Dir, name);
 
+    /// <summary>The clip re-encoded as H.264 in MPEG-TS (streamable) with a keyframe every 6 frames, so a receiver
+    /// joining mid-stream starts quickly; <paramref name="loops"/> copies back to back. For network-source tests.</summary>
+    public string ClipH264Ts(int loops = 1)
+    {
+        var ts = PathFor($"clip_h264_x{loops}.ts");
+        lock (_clipLock)
+        {
+            if (!File.Exists(ts))
+                FfmpegCli.Run("ffmpeg", ["-v", "error", "-y", "-stream_loop", $"{loops - 1}", "-i", Video, "-c:v", "libx264", "-preset", "ultrafast", "-g", "6", "-f", "mpegts", ts]);
+        }
+        return ts;
+    }
+
+    private readonly object _clipLock = new();
+
     public void Dispose()
     {
         try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }

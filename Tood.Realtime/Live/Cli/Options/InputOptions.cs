@@ -14,7 +14,7 @@ internal sealed class InputOptions
 {
     public Option<bool> Realtime { get; } = CliOptions.Flag("--realtime", "replay the file at its own frame rate as if it were a camera (live mode)");
     public Option<int> Reconnect { get; } = CliOptions.Int("--reconnect", "N",
-        "stream URLs: reopen a failed stream up to N times in a row, after 0.5 s, 1 s, 2 s ... 8 s (0: a failed stream ends the run, exit code 1)", 0, min: 0);
+        "stream URLs: reopen a failed stream up to N times in a row, after 0.5 s, 1 s, 2 s ... 8 s (0: a failed stream ends, exit code 1; with several sources the others run on)", 0, min: 0);
     public Option<int?> Width { get; } = CliOptions.OptionalInt("--width", "W", "camera: capture width", min: 1);
     public Option<int?> Height { get; } = CliOptions.OptionalInt("--height", "H", "camera: capture height", min: 1);
     public Option<double?> Fps { get; } = CliOptions.Value<double?>("--fps", "F", "camera: capture rate", s =>
@@ -39,7 +39,8 @@ internal sealed class InputOptions
     private IEnumerable<Option> CameraOptions => [Width, Height, Fps, FourCC];
 
     /// <summary>Adds the options and the rule that each is used with its kind of input.</summary>
-    public void AddTo(Command command, Option<int?> camera, Option<string?> source)
+    /// <param name="sourceList">--sources FILE (its entries are checked when read).</param>
+    public void AddTo(Command command, Option<int?> camera, Option<string[]> source, Option<string?> sourceList)
     {
         ArgumentNullException.ThrowIfNull(command);
         command.Options.Add(Realtime);
@@ -49,12 +50,12 @@ internal sealed class InputOptions
         command.Validators.Add(r =>
         {
             bool isCamera = r.GetResult(camera) is not null;
-            string? src = r.GetResult(source) is null ? null : r.GetValue(source);
+            string[] src = r.GetResult(source) is null ? [] : r.GetValue(source) ?? [];
             if (!isCamera && CameraOptions.Append(Backend).FirstOrDefault(o => r.GetResult(o) is not null) is { } cam)
                 r.AddError($"{cam.Name} is a camera option; use it with --camera");
             else if (isCamera && r.GetResult(Realtime) is not null)
                 r.AddError("--realtime replays a file as if it were a camera; a camera is live already");
-            else if (r.GetValue(Reconnect) > 0 && (src is null || !VideoCaptureSource.IsUrl(src)))
+            else if (r.GetValue(Reconnect) > 0 && r.GetResult(sourceList) is null && !src.Any(VideoCaptureSource.IsUrl))
                 r.AddError("--reconnect is for stream URLs (rtsp://, http://, udp://, ...); a file or camera is not reconnected");
         });
     }
