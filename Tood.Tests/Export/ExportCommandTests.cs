@@ -50,13 +50,16 @@ public class ExportCommandTests
             Assert.Equal([2L, 96, 128, 3], input);
             Assert.Equal("fp16", m.MetadataProps.Single(p => p.Key == "tood.precision").Value);
 
-            // Without --imgsz the checkpoint's input size is used.
-            rc = await new ExportCommand().RunAsync(["--checkpoint", ck, "--output", onnx], CancellationToken.None);
-            Assert.Equal(0, rc);
-            m = ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnx));
-            var dims = m.Graph.Input.Single().Type.TensorType.Shape.Dim;
-            Assert.Equal("batch", dims[0].DimParam);
-            Assert.Equal([64L, 96], new[] { dims[1].DimValue, dims[2].DimValue });
+            // Without --imgsz the checkpoint's input size is used; the batch is dynamic by default and when asked for.
+            foreach (var batchArgs in new[] { Array.Empty<string>(), ["--batch", "dynamic"] })
+            {
+                rc = await new ExportCommand().RunAsync(["--checkpoint", ck, "--output", onnx, .. batchArgs], CancellationToken.None);
+                Assert.Equal(0, rc);
+                m = ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnx));
+                var dims = m.Graph.Input.Single().Type.TensorType.Shape.Dim;
+                Assert.Equal("batch", dims[0].DimParam);
+                Assert.Equal([64L, 96], new[] { dims[1].DimValue, dims[2].DimValue });
+            }
         }
         finally { dir.Delete(recursive: true); }
     }

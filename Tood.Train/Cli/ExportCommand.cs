@@ -17,7 +17,9 @@ public sealed class ExportCommand : ToolCommand
     private readonly Option<string> _output = CliOptions.RequiredText("--output", "model.onnx", "ONNX file to write");
     private readonly Option<(int Width, int Height)?> _imgsz = CliOptions.Value<(int, int)?>("--imgsz", "S|WxH",
         "input size (default: the checkpoint's training size, else 640)", s => ParseSize(s));
-    private readonly Option<int?> _batch = CliOptions.Value("--batch", "N|dynamic", "fixed batch size, or dynamic", ParseBatch, () => null);
+    // Read as text and parsed in ExecuteAsync: System.CommandLine 2.0.15 cannot convert a custom parser's null
+    // ("dynamic") to int? (InvalidCastException).
+    private readonly Option<string?> _batch = CliOptions.Text("--batch", "N|dynamic", "fixed batch size, or dynamic (the default)");
     private readonly Option<bool> _fp16 = CliOptions.Flag("--fp16", "store weights and compute in float16");
 
     public ExportCommand() : base("export", "write the ONNX model for tood-live")
@@ -28,7 +30,7 @@ public sealed class ExportCommand : ToolCommand
     protected override Task<int> ExecuteAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
     {
         var outputPath = parse.GetRequiredValue(_output);
-        int? batch = parse.GetValue(_batch);
+        int? batch = parse.GetValue(_batch) is { } b ? ParseBatch(b) : null;
         bool fp16 = parse.GetValue(_fp16);
         using var loaded = Checkpoint.Load(parse.GetRequiredValue(_checkpoint));
         var (w, h) = parse.GetValue(_imgsz) ?? (loaded.Meta.InputWidth > 0 && loaded.Meta.InputHeight > 0 ? (loaded.Meta.InputWidth, loaded.Meta.InputHeight) : (640, 640));
