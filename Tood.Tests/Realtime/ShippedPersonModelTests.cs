@@ -1,0 +1,81 @@
+using OpenCvSharp;
+using Tood.Realtime.Inference;
+using Tood.Realtime.Postprocess;
+using Tood.Realtime.Validation;
+using Tood.Tests.Cli;
+using Tood.Tests.Data;
+using Xunit;
+
+namespace Tood.Tests.Realtime;
+
+/// <summary>
+/// The person detector the quickstart ships (samples/tood_r18_person.onnx, samples/make_person_model.sh: r18mlnet from
+/// the ImageNet ResNet-18 package, fine-tuned on coco128 train2017 persons) on the real camera video it annotates, at
+/// frames labelled by hand, and scored by <c>tood-live val</c> on coco128 val2017 (never used in training).
+/// </summary>
+public class ShippedPersonModelTests
+{
+    private static string ModelPath => RepoPaths.Path("samples", "tood_r18_person.onnx");
+
+    /// <summary>Frame 50: the empty room (a table, a window). Frame 300: one man standing at the table, his box drawn
+    /// by hand on the frame (x 382–542, y 5–385).</summary>
+    [Fact]
+    public void Finds_the_man_at_frame_300_and_nobody_in_the_empty_room_at_frame_50()
+    {
+        using var detector = Detector.Load(ModelPath, new DetectorOptions { Device = DeviceSpec.Cpu });
+        Assert.Equal(["person"], detector.ClassNames);
+        detector.DecodeOptions = detector.DecodeOptions with { ScoreThreshold = 0.05f };
+        var frames = ReadFrames(SharedData.PersonVideo, 50, 300);
+        try
+        {
+            var empty = detector.Detect(frames[0]);
+            Assert.True(empty.All(d => d.Score < 0.2f), $"empty room: {Describe(empty)}");
+
+            var man = detector.Detect(frames[1]).OrderByDescending(d => d.Score).ToList();
+            Assert.NotEmpty(man);
+            Assert.True(man[0].Score >= 0.5f, $"frame 300: {Describe(man)}");
+            Assert.InRange(Iou(man[0], 382, 5, 542, 385), 0.7, 1.0);
+            // The quickstart's --conf 0.4 keeps exactly one box on him.
+            Assert.Single(man, d => d.Score >= 0.4f);
+        }
+        finally { foreach (var f in frames) f.Dispose(); }
+    }
+
+    /// <summary>
+    /// The shipped file's COCO stats on coco128 val2017 persons, as <c>tood-live val</c> prints them (BENCHMARKS.md §8).
+    /// Measured here: AP 0.063, AP50 0.187; the bars leave room for another CPU's float rounding.
+    /// </summary>
+    [Fact]
+    public async Task Tood_live_val_scores_the_shipped_file_on_coco128_val2017()
+    {
+        using var dir = new TempDir();
+        var r = await CliRun.Live("val", "--model", ModelPath, "--data", Path.Combine(SharedData.Coco128, "data.yaml"), "--split", "val",
+            "--device", "cpu", "--json", dir["val.json"]);
+        Assert.True(r.Code == 0, r.Err);
+        var report = ValidationReport.FromJson(File.ReadAllText(dir["val.json"]));
+        Assert.Equal(["person"], report.Classes.Evaluated.Select(c => c.Name));
+        Assert.InRange(report.Stats.AP50, 0.18, 0.195);
+        Assert.InRange(report.Stats.AP, 0.058, 0.068);
+    }
+
+    private static Mat[] ReadFrames(string video, params int[] indices)
+    {
+        using var capture = new VideoCapture(video);
+        var found = new List<Mat>();
+        using var mat = new Mat();
+        for (int i = 0; found.Count < indices.Length && capture.Read(mat) && !mat.Empty(); i++)
+            if (indices.Contains(i)) found.Add(mat.Clone());
+        Assert.Equal(indices.Length, found.Count);
+        return [.. found];
+    }
+
+    private static double Iou(Detection d, double x1, double y1, double x2, double y2)
+    {
+        double iw = Math.Max(0, Math.Min(d.X2, x2) - Math.Max(d.X1, x1)), ih = Math.Max(0, Math.Min(d.Y2, y2) - Math.Max(d.Y1, y1));
+        double inter = iw * ih;
+        return inter / ((d.X2 - d.X1) * (d.Y2 - d.Y1) + (x2 - x1) * (y2 - y1) - inter);
+    }
+
+    private static string Describe(IEnumerable<Detection> ds) =>
+        string.Join("; ", ds.Take(5).Select(d => $"{d.Score:0.000} ({d.X1:0},{d.Y1:0},{d.X2:0},{d.Y2:0})"));
+}
