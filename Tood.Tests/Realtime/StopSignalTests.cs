@@ -51,7 +51,8 @@ public class StopSignalTests(RealtimeFixture fx)
         var encoder = Assert.Single(live.Children("ffmpeg"));
         Assert.NotEqual(LiveProcess.ProcessGroup(live.Pid), encoder.Pgid);
         live.SignalGroup(SIGINT);
-        Thread.Sleep(100);
+        // The second one as soon as the first is being handled (finishing frames in flight takes longer than this).
+        Assert.True(live.WaitForStderr("SIGINT received: stopping", Finish), live.Stderr);
         live.SignalGroup(SIGINT);
         Assert.True(live.WaitForExit(Finish), "tood-live did not exit after two Ctrl+C: " + live.Stderr);
 

@@ -56,7 +56,13 @@ internal sealed partial class LiveProcess : IDisposable
     public void Signal(int signal) => Check(Kill(Pid, signal));
 
     /// <summary>Signals the whole process group (the child must lead one: <c>ownProcessGroup</c>).</summary>
-    public void SignalGroup(int signal) => Check(Kill(-Pid, signal));
+    public void SignalGroup(int signal)
+    {
+        if (!File.Exists($"/proc/{Pid}/stat")) throw new InvalidOperationException($"tood-live (pid {Pid}) exited before the signal; stderr: {Stderr}");
+        int group = ProcessGroup(Pid);
+        if (group != Pid) throw new InvalidOperationException($"tood-live (pid {Pid}) does not lead its process group ({group}): not started with ownProcessGroup");
+        Check(Kill(-Pid, signal));
+    }
 
     /// <summary>Waits for the exit, then for the end of its stdout/stderr (only the parameterless WaitForExit waits for
     /// the asynchronous readers, so without it the last lines may not have arrived yet).</summary>
