@@ -7,7 +7,7 @@ namespace Tood.Benchmarks;
 /// <c>dotnet run -c Release --project Tood.Benchmarks -- tracker-cpu-ratio</c>: the <see cref="TrackerBenchmark"/>
 /// scenarios and the NMS benchmark interleaved in one process, timed by process CPU time. On a shared machine the
 /// wall-clock means drift with the load; the ratio of the two CPU times does not, so a tracker cost can be carried
-/// over to the idle machine's NMS figure (BENCHMARKS.md §6).
+/// over to the idle machine's NMS figure (BENCHMARKS.md §9).
 /// </summary>
 public static class TrackerCpuRatio
 {

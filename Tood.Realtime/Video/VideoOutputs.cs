@@ -8,7 +8,7 @@ public static class VideoOutputs
 {
     /// <summary>
     /// Live mode's video rate at most: repeats fill the time between processed frames (<see cref="ConstantRateSink"/>),
-    /// and each repeat costs about half an encoded frame (BENCHMARKS.md §6), so a fast camera must not set the rate —
+    /// and each repeat costs about 60 % of an encoded frame (BENCHMARKS.md §13), so a fast camera must not set the rate —
     /// at 200 fps the encoder became the pipeline's bottleneck (~1 s of repeats per processed frame).
     /// </summary>
     public const double MaxLiveFps = 30;

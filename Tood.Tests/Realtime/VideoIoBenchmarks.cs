@@ -11,7 +11,7 @@ using Xunit.Abstractions;
 namespace Tood.Tests.Realtime;
 
 /// <summary>
-/// Encoder cost per frame on the real camera video (BENCHMARKS.md §6):
+/// Encoder cost per frame on the real camera video (BENCHMARKS.md §13):
 /// <c>TOOD_BENCH=1 dotnet test Tood.Tests -c Release --filter "FullyQualifiedName~VideoIoBenchmarks" --logger "console;verbosity=detailed"</c>.
 /// </summary>
 public class VideoIoBenchmarks(ITestOutputHelper output)

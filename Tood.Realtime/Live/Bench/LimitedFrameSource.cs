@@ -14,6 +14,7 @@ internal sealed class LimitedFrameSource(IFrameSource inner, long limit) : IFram
     public int Height => inner.Height;
     public double Fps => inner.Fps;
     public long? FrameCount => inner.FrameCount is { } n ? Math.Min(n, limit) : limit;
+    public string Backend => inner.Backend;
 
     public Mat? Read()
     {

@@ -12,7 +12,7 @@ namespace Tood.Realtime.Video.Ffmpeg;
 public sealed class FfmpegVideoSink : IFrameSink
 {
     /// <summary>x264/x265 speed preset. The encoder shares the cores with inference, so a fast preset;
-    /// at the default CRF the quality loss against "medium" is a slightly larger file (BENCHMARKS.md §6).</summary>
+    /// at the default CRF the quality loss against "medium" is a slightly larger file (BENCHMARKS.md §13).</summary>
     public const string Preset = "veryfast";
 
     private readonly PartialFile _file;
