@@ -23,6 +23,7 @@ namespace Tood.Tests.Training;
 /// own generator (<see cref="InitFromOwnGenerator"/>), so the run is the same every time, and the test asserts what
 /// TAL is for — the predicted boxes move onto the objects — besides the loss.</para>
 /// </summary>
+[Collection(Model.TorchRngCollection.Name)]
 public class OverfitTests(ITestOutputHelper log)
 {
     private const int Size = 128, Batch = 2, Classes = 6, Steps = 60;
@@ -44,6 +45,7 @@ public class OverfitTests(ITestOutputHelper log)
                 torch.tensor(labelled.Select(o => (long)o.Kind).ToArray())));
         }
         using var images = torch.tensor(pixels, [Batch, 3, Size, Size]);
+        torch.manual_seed(0); // the spreads InitFromOwnGenerator keeps come from this draw (alone in its collection)
         using var model = ToodDetector.Create("tiny", Classes);
         InitFromOwnGenerator(model, seed: 0);
         model.train();
@@ -71,7 +73,7 @@ public class OverfitTests(ITestOutputHelper log)
             loss.Total.backward();
             optimizer.step();
         }
-        // Measured: loss 1.971 → 0.355 (18 %), mean best IoU 0.493 → 0.917.
+        // Measured (seed 0, the same every run): loss 1.923 → 0.275 (14 %), mean best IoU 0.484 → 0.915.
         Assert.True(lastLoss < 0.3 * firstLoss, $"loss {firstLoss:F4} → {lastLoss:F4} after {Steps} TAL steps (needs < 30 %)");
         Assert.True(lastIou > 0.8 && lastIou > firstIou + 0.3, $"mean best IoU {firstIou:F3} → {lastIou:F3} (needs > 0.8 and +0.3)");
     }
