@@ -13,7 +13,7 @@ public sealed class BenchTrainCommand : ToolCommand
     private readonly Option<int> _imgsz = TrainCliOptions.ImageSize(D.ImageSize, "square input size in pixels, a multiple of 32");
     private readonly Option<(int Width, int Height)?> _canvas = CliOptions.Value<(int Width, int Height)?>("--canvas", "WxH",
         "a non-square canvas instead of --imgsz², e.g. 1344x800 (the r50 recipe's padded 1333x800): the trainer's step on rendered synthetic images, no data loader",
-        ParseCanvas);
+        text => TrainCliOptions.ParsePaddedSize("--canvas", text));
     private readonly Option<int> _batch = CliOptions.Int("--batch", "N", "images per step", D.BatchSize, min: 1);
     private readonly Option<int> _steps = CliOptions.Int("--steps", "N", "measured steps", D.Steps, min: 1);
     private readonly Option<int> _workers = TrainCliOptions.Workers(D.Workers);
@@ -45,14 +45,6 @@ public sealed class BenchTrainCommand : ToolCommand
         Atss = parse.GetValue(_atss),
         Device = parse.GetRequiredValue(_device),
     };
-
-    private static (int Width, int Height)? ParseCanvas(string text)
-    {
-        var parts = text.Split('x', 'X');
-        return parts.Length == 2 && int.TryParse(parts[0], out int w) && int.TryParse(parts[1], out int h) && w > 0 && h > 0 && w % 32 == 0 && h % 32 == 0
-            ? (w, h)
-            : throw new FormatException($"--canvas: expected WxH, multiples of 32 (e.g. 1344x800), got '{text}'");
-    }
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
     {

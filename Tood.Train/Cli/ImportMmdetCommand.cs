@@ -18,7 +18,7 @@ public sealed class ImportMmdetCommand : ToolCommand
     private readonly Option<string> _preset = TrainCliOptions.Preset("r50", "Tood preset the checkpoint's architecture matches");
     private readonly Option<int?> _classes = CliOptions.OptionalInt("--classes", "K", "number of classes (default: from the checkpoint)", min: 1);
     private readonly Option<(int Width, int Height)> _inputSize = CliOptions.Value("--input-size", "WxH",
-        "detector input size, multiples of 32", ParseSize, () => (1344, 800));
+        "detector input size, multiples of 32", text => TrainCliOptions.ParsePaddedSize("--input-size", text), () => (1344, 800));
 
     public ImportMmdetCommand() : base("import-mmdet", "convert an MMDetection TOOD checkpoint into a Tood checkpoint")
     {
@@ -52,16 +52,5 @@ public sealed class ImportMmdetCommand : ToolCommand
                 $"imported {Path.GetFileName(input)} ({result.Layout} layout): {result.Match.Matched.Count} tensors, preset {m.Preset}, {m.NumClasses} classes ({m.Extra["class_names_from"]}), input {m.InputWidth}x{m.InputHeight} → {output}"));
         }
         return Task.FromResult(ExitCodes.Ok);
-    }
-
-    internal static (int Width, int Height) ParseSize(string s)
-    {
-        var parts = s.ToLowerInvariant().Split('x');
-        if (parts.Length == 2
-            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var w)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var h)
-            && w >= 32 && h >= 32 && w % 32 == 0 && h % 32 == 0)
-            return (w, h);
-        throw new UsageException($"--input-size expects WxH with multiples of 32 (e.g. 1344x800), got '{s}'");
     }
 }

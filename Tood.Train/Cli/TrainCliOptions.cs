@@ -22,6 +22,19 @@ internal static class TrainCliOptions
         return option;
     }
 
+    /// <summary>A fixed <c>WxH</c> canvas, both sides multiples of 32 and at least 32 (e.g. 1344x800).</summary>
+    /// <exception cref="UsageException">one line naming <paramref name="option"/> and the text.</exception>
+    public static (int Width, int Height) ParsePaddedSize(string option, string text)
+    {
+        var parts = text.ToLowerInvariant().Split('x');
+        if (parts.Length == 2
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var w)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var h)
+            && w >= 32 && h >= 32 && w % 32 == 0 && h % 32 == 0)
+            return (w, h);
+        throw new UsageException($"{option} expects WxH with multiples of 32 (e.g. 1344x800), got '{text}'");
+    }
+
     /// <summary>Square training/evaluation size in pixels, a positive multiple of 32 (0 allowed where it means "the checkpoint's").</summary>
     public static Option<int> ImageSize(int defaultValue, string description, bool allowZero = false) =>
         CliOptions.Value("--imgsz", "S", description, s =>
