@@ -98,7 +98,7 @@ public class DeviceLossTests(RealtimeFixture fx)
     {
         var o = new StringWriter();
         var e = new StringWriter();
-        int code = await LiveCli.Create(faults).RunAsync(args, new CliConsole(o, e, InteractiveError: false), CancellationToken.None);
+        int code = await LiveCli.Create(default, faults).RunAsync(args, new CliConsole(o, e, InteractiveError: false), CancellationToken.None);
         return (code, o.ToString(), e.ToString());
     }
 

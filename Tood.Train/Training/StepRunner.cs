@@ -55,7 +55,7 @@ internal sealed class StepRunner(ToodDetector model, ToodLoss criterion, IReadOn
         using var scope = NewDisposeScope();
         foreach (var batch in batches)
         {
-            var (h, w) = ((int)batch.Images.shape[2], (int)batch.Images.shape[3]);
+            var (h, w) = (batch.Height, batch.Width);
             var sizes = Priors.LevelSizes(h, w, model.Strides);
             var (points, strides, counts) = PriorsFor(sizes);
             var valid = Priors.ValidMask(sizes, model.Strides, batch.ContentSizes, device: device);
@@ -84,7 +84,7 @@ internal sealed class StepRunner(ToodDetector model, ToodLoss criterion, IReadOn
             output.Centerness is null ? null : output.FlatCenterness().squeeze(-1), valid);
 
         if (_mode == AssignMode.Atss && _warm[_done].Labels.shape[1] != points.shape[0])
-            throw new InvalidOperationException($"the model produced {points.shape[0]} anchors for a {batch.Images.shape[2]}×{batch.Images.shape[3]} batch, the warm-up assignment {_warm[_done].Labels.shape[1]}");
+            throw new InvalidOperationException($"the model produced {points.shape[0]} anchors for a {batch.Height}×{batch.Width} batch, the warm-up assignment {_warm[_done].Labels.shape[1]}");
         var sw = Stopwatch.StartNew();
         BatchAssignment? own = _mode == AssignMode.Atss ? null : criterion.Assign(inputs, Gts(batch), _mode);
         var assignTime = sw.Elapsed;

@@ -19,9 +19,7 @@ public static class LiveCli
     public static CliApp Create(CancellationToken stopNow = default) => Create(stopNow, faults: null);
 
     /// <param name="faults">test seam: a simulated GPU and lost-device faults for the root command (<see cref="DeviceFaultInjection"/>).</param>
-    internal static CliApp Create(DeviceFaultInjection? faults) => Create(default, faults);
-
-    private static CliApp Create(CancellationToken stopNow, DeviceFaultInjection? faults) => new(ToolName, new LiveCommand(stopNow, faults)
+    internal static CliApp Create(CancellationToken stopNow, DeviceFaultInjection? faults) => new(ToolName, new LiveCommand(stopNow, faults)
     {
         new BenchCommand(),
         new DevicesCommand(),

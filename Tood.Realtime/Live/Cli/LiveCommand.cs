@@ -66,8 +66,6 @@ internal sealed class LiveCommand : RootCommand, IHelpText
 
     private readonly DeviceFaultInjection? _faults;
 
-    public LiveCommand() : this(default, null) { }
-
     /// <param name="stopNow">the second stop signal: stop at once, still finalising the outputs.</param>
     /// <param name="faults">test seam: a simulated GPU and lost-device faults (<see cref="DeviceFaultInjection"/>).</param>
     internal LiveCommand(CancellationToken stopNow, DeviceFaultInjection? faults) : base("tood-live — real-time TOOD object detection on video, a camera or a stream (ONNX Runtime + OpenCV)")
