@@ -10,6 +10,9 @@ internal static class SharedData
 
     public static string Coco128 => Path.Combine(Dir, "datasets", "coco128");
 
+    /// <summary>capston2-person: 2,885 train / 150 val photos of people, YOLO layout, one class "person".</summary>
+    public static string Capston2Person => Path.Combine(Dir, "datasets", "capston2-person");
+
     /// <summary>Real camera video: 768×432, 10 fps, 1394 frames, H.264, moov before mdat.</summary>
     public static string PersonVideo => Path.Combine(Dir, "videos", "one-by-one-person-detection.mp4");
     public const int PersonVideoFrames = 1394, PersonVideoWidth = 768, PersonVideoHeight = 432;

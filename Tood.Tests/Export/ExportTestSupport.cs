@@ -72,6 +72,16 @@ internal static class ExportTestSupport
         }
     }
 
+    /// <summary>A preset model (global generator seeded) with <see cref="Randomize"/>d weights, in eval mode.</summary>
+    public static ToodDetector RandomModel(string preset, int classes, HeadKind head, long seed)
+    {
+        manual_seed(seed);
+        var m = ToodDetector.Create(preset, classes, head);
+        Randomize(m, seed);
+        m.eval();
+        return m;
+    }
+
     /// <summary>TorchSharp reference on uint8 BGR images: (boxes [N,A,4] px, inference scores [N,A,K]).</summary>
     public static (Tensor Boxes, Tensor Scores) Reference(ToodDetector model, Tensor imagesBgr, CheckpointMeta meta)
     {

@@ -33,20 +33,11 @@ public class ToodOnnxExporterTests(ITestOutputHelper output)
         return (db, ds);
     }
 
-    private static ToodDetector RandomModel(string preset, int classes, HeadKind head, long seed)
-    {
-        torch.manual_seed(seed);
-        var m = ToodDetector.Create(preset, classes, head);
-        ExportTestSupport.Randomize(m, seed);
-        m.eval();
-        return m;
-    }
-
     [Fact]
     public void Tiny_tood_head_matches_torchsharp_at_batch_1_and_4_with_dynamic_batch()
     {
         using var scope = NewDisposeScope();
-        using var model = RandomModel("tiny", 5, HeadKind.TaskAligned, 11);
+        using var model = ExportTestSupport.RandomModel("tiny", 5, HeadKind.TaskAligned, 11);
         var meta = ExportTestSupport.Meta(model, 256, 192);
         var o = new ExportOptions { InputWidth = 256, InputHeight = 192 }; // non-square: catches H/W swaps
         AssertParity(model, meta, o, ExportTestSupport.Images(1, 192, 256, 1), "tiny tood b1");
@@ -57,7 +48,7 @@ public class ToodOnnxExporterTests(ITestOutputHelper output)
     public void Tiny_parallel_head_matches_torchsharp()
     {
         using var scope = NewDisposeScope();
-        using var model = RandomModel("tiny", 3, HeadKind.Parallel, 12);
+        using var model = ExportTestSupport.RandomModel("tiny", 3, HeadKind.Parallel, 12);
         var meta = ExportTestSupport.Meta(model, 224, 160);
         AssertParity(model, meta, new ExportOptions { InputWidth = 224, InputHeight = 160, Batch = 2 },
             ExportTestSupport.Images(2, 160, 224, 3), "tiny parallel b2 fixed");
@@ -123,7 +114,7 @@ public class ToodOnnxExporterTests(ITestOutputHelper output)
     public void R50_80_classes_matches_torchsharp_at_320()
     {
         using var scope = NewDisposeScope();
-        using var model = RandomModel("r50", 80, HeadKind.TaskAligned, 14);
+        using var model = ExportTestSupport.RandomModel("r50", 80, HeadKind.TaskAligned, 14);
         var meta = ExportTestSupport.Meta(model, 320, 320);
         var sw = System.Diagnostics.Stopwatch.StartNew();
         AssertParity(model, meta, new ExportOptions { InputWidth = 320, InputHeight = 320 }, ExportTestSupport.Images(1, 320, 320, 6), "r50 k80 320");
@@ -134,7 +125,7 @@ public class ToodOnnxExporterTests(ITestOutputHelper output)
     public void Fp16_export_scores_within_2e_3_of_fp32()
     {
         using var scope = NewDisposeScope();
-        using var model = RandomModel("tiny", 5, HeadKind.TaskAligned, 15);
+        using var model = ExportTestSupport.RandomModel("tiny", 5, HeadKind.TaskAligned, 15);
         var meta = ExportTestSupport.Meta(model, 160, 128);
         var images = ExportTestSupport.Images(2, 128, 160, 7);
         var fp32 = ToodOnnxExporter.ExportToBytes(model, meta, new ExportOptions { InputWidth = 160, InputHeight = 128 });
@@ -156,7 +147,7 @@ public class ToodOnnxExporterTests(ITestOutputHelper output)
         foreach (var head in new[] { HeadKind.TaskAligned, HeadKind.Parallel })
             foreach (var precision in new[] { OnnxPrecision.Float32, OnnxPrecision.Float16 })
             {
-                using var model = RandomModel("tiny", 2, head, 16);
+                using var model = ExportTestSupport.RandomModel("tiny", 2, head, 16);
                 var proto = ToodOnnxExporter.Build(model, ExportTestSupport.Meta(model, 64, 64), new ExportOptions { InputWidth = 64, InputHeight = 64, Precision = precision });
                 Assert.All(proto.Graph.Node, n => Assert.True(SupportedOps.Contains(n.OpType) && n.Domain == "", $"{n.OpType} ({n.Name}) is not a portable op"));
                 Assert.Equal(OnnxGraphBuilder.Opset, proto.OpsetImport.Single().Version);
@@ -172,7 +163,7 @@ public class ToodOnnxExporterTests(ITestOutputHelper output)
         var dir = Directory.CreateTempSubdirectory("tood-export-");
         try
         {
-            using (var model = RandomModel("tiny", 3, HeadKind.TaskAligned, 17))
+            using (var model = ExportTestSupport.RandomModel("tiny", 3, HeadKind.TaskAligned, 17))
                 Checkpoint.Save(Path.Combine(dir.FullName, "ck.tood"), model, ExportTestSupport.Meta(model, 128, 96));
             var o = new ExportOptions { InputWidth = 128, InputHeight = 96 };
             var a = ToodOnnxExporter.ExportCheckpoint(Path.Combine(dir.FullName, "ck.tood"), Path.Combine(dir.FullName, "a.onnx"), o);
@@ -188,7 +179,7 @@ public class ToodOnnxExporterTests(ITestOutputHelper output)
     [Fact]
     public void Model_opens_with_all_optimizations_and_carries_contract_metadata()
     {
-        using var model = RandomModel("tiny", 3, HeadKind.TaskAligned, 18);
+        using var model = ExportTestSupport.RandomModel("tiny", 3, HeadKind.TaskAligned, 18);
         var meta = ExportTestSupport.Meta(model, 96, 64);
         var onnx = ToodOnnxExporter.ExportToBytes(model, meta, new ExportOptions { InputWidth = 96, InputHeight = 64, Batch = 3 });
         using var session = OrtTestRunner.Session(onnx); // ORT_ENABLE_ALL
@@ -218,7 +209,7 @@ public class ToodOnnxExporterTests(ITestOutputHelper output)
     [Fact]
     public void Truncated_or_non_onnx_files_fail_to_load_with_a_one_line_error()
     {
-        using var model = RandomModel("tiny", 2, HeadKind.TaskAligned, 19);
+        using var model = ExportTestSupport.RandomModel("tiny", 2, HeadKind.TaskAligned, 19);
         var onnx = ToodOnnxExporter.ExportToBytes(model, ExportTestSupport.Meta(model, 64, 64), new ExportOptions { InputWidth = 64, InputHeight = 64 });
         foreach (var (label, bytes) in new[] { ("truncated", onnx[..(onnx.Length / 2)]), ("text", "not an onnx model\n"u8.ToArray()) })
         {

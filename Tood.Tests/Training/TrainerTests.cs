@@ -81,6 +81,32 @@ public class TrainerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_run_killed_mid_epoch_resumes_to_the_same_weights_as_an_uninterrupted_one()
+    {
+        // 2 epochs × 2 steps, ATSS then TAL; the killed run stops after step 3 (epoch 2, batch 1) and resumes there.
+        var whole = Options("whole", 2) with { SaveEvery = 1 };
+        await new Trainer(whole, TextWriter.Null).RunAsync();
+        var o = Options("killed", 2) with { SaveEvery = 1 };
+        using var cts = new CancellationTokenSource();
+        var first = new Trainer(o, TextWriter.Null) { AfterIteration = (epoch, it, _) => { if (epoch == 1 && it == 1) cts.Cancel(); } };
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first.RunAsync(cts.Token));
+        var lastPath = Path.Combine(o.RunDir, Trainer.LastName);
+        var meta = Checkpoint.ReadMeta(lastPath);
+        Assert.Equal((1, 1, 3L), (meta.Epoch, meta.EpochIterations, meta.GlobalStep));
+
+        var log = new StringWriter();
+        var result = await new Trainer(o with { Resume = true }, log).RunAsync();
+        Assert.Contains("resumed at epoch 1, step 3, batch 1", log.ToString());
+        Assert.Equal(4, result.Steps);
+        using var a = Checkpoint.Load(Path.Combine(whole.RunDir, Trainer.LastName), torch.CPU);
+        using var b = Checkpoint.Load(lastPath, torch.CPU);
+        Assert.Equal((2, 0), (b.Meta.Epoch, b.Meta.EpochIterations));
+        var bState = b.Model.state_dict();
+        foreach (var (key, t) in a.Model.state_dict())
+            Assert.True(t.eq(bState[key]).all().item<bool>(), $"{key} differs after resuming");
+    }
+
+    [Fact]
     public async Task A_short_run_lowers_the_loss()
     {
         // 8 epochs × 4 iterations of batch 2, ATSS throughout (one loss definition), no scale jitter.

@@ -13,7 +13,8 @@ internal sealed class TrainOptionSet
 {
     private static readonly TrainOptions D = new() { TrainAnnotations = "", TrainImages = "", RunDir = "" };
 
-    public Option<string> Data { get; } = CliOptions.RequiredText("--data", "DATA", "training data: COCO ANN.json (with --images), YOLO data.yaml or a VOC folder");
+    public Option<string[]> Data { get; } = RequiredRepeatable("--data", "DATA",
+        "training data: COCO ANN.json (with --images), YOLO data.yaml or a VOC folder; repeat it to train on several (classes matched by name)");
     public Option<string?> Images { get; } = CliOptions.Text("--images", "DIR", "training images of a COCO json");
     public Option<string> Split { get; } = CliOptions.Value("--split", "NAME", "training split of a YOLO/VOC dataset (data.yaml key, VOC ImageSets/Main/NAME.txt)", s => s, () => "train");
     public Option<string> ValSplit { get; } = CliOptions.Value("--val-split", "NAME", "validation split of a YOLO/VOC --val-data", s => s, () => "val");
@@ -48,13 +49,17 @@ internal sealed class TrainOptionSet
     public Option<bool> FlipOnly { get; } = CliOptions.Flag("--flip-only", "horizontal flip only, no scale jitter (spec §5; the r50 default)");
     public Option<int> LogEvery { get; } = CliOptions.Int("--log-every", "N", "progress line every N iterations when stderr is redirected", D.LogEvery);
     public Option<int> ValEvery { get; } = CliOptions.Int("--val-every", "N", "validate every N epochs (and after the last)", D.ValEvery);
+    public Option<int?> SaveEvery { get; } = CliOptions.OptionalInt("--save-every", "N",
+        "also write last.ckpt every N steps inside an epoch (a killed run loses at most N steps; --resume continues from there)", min: 1);
+    public Option<string?> Init { get; } = CliOptions.Text("--init", "MODEL",
+        "start from a trained Tood detector (.ckpt, or .onnx that Tood exported): its architecture and weights; the classifier is re-initialised when the classes differ");
     public Option<string?> BackboneWeights { get; } = CliOptions.Text("--backbone-weights", "FILE", "ImageNet backbone: torchvision ResNet .pth/.safetensors, or 'resnet18-mlnet' (packaged, preset r18mlnet)");
 
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
         foreach (var o in new Option[] { Data, Images, Split, Out, ValData, ValImages, ValSplit, Classes, DataCredit, Preset, Head, Epochs, Batch, ImageSize, Device, Resume, Lr,
-                     WarmupIters, Schedule, WarmupEpochs, Accumulate, ClipGrad, Seed, Workers, ScaleJitter, FlipOnly, LogEvery, ValEvery, BackboneWeights, FrozenStages, BackboneNorm })
+                     WarmupIters, Schedule, WarmupEpochs, Accumulate, ClipGrad, Seed, Workers, ScaleJitter, FlipOnly, LogEvery, ValEvery, SaveEvery, Init, BackboneWeights, FrozenStages, BackboneNorm })
             command.Options.Add(o);
     }
 
@@ -67,7 +72,8 @@ internal sealed class TrainOptionSet
         if (flipOnly && jitter is not null) throw new UsageException("--flip-only and --scale-jitter exclude each other");
         var o = new TrainOptions
         {
-            TrainAnnotations = parse.GetRequiredValue(Data),
+            TrainAnnotations = parse.GetRequiredValue(Data)[0],
+            MoreTrainData = parse.GetRequiredValue(Data)[1..],
             TrainImages = parse.GetValue(Images),
             TrainSplit = parse.GetRequiredValue(Split),
             ValSplit = parse.GetRequiredValue(ValSplit),
@@ -97,6 +103,8 @@ internal sealed class TrainOptionSet
             FlipOnly = flipOnly ? true : jitter is not null ? false : null, // null: the preset's recipe
             LogEvery = Math.Max(1, parse.GetValue(LogEvery)),
             ValEvery = parse.GetValue(ValEvery),
+            Init = parse.GetValue(Init),
+            SaveEvery = parse.GetValue(SaveEvery),
             BackboneWeights = parse.GetValue(BackboneWeights),
         };
         // frozen: statistics and γ/β fixed (detectron2 FrozenBN); eval: statistics fixed (mmdet norm_eval); train: neither.
@@ -109,6 +117,13 @@ internal sealed class TrainOptionSet
         };
         o.Validate();
         return o;
+    }
+
+    private static Option<string[]> RequiredRepeatable(string name, string helpName, string description)
+    {
+        var option = CliOptions.Repeatable(name, helpName, description);
+        option.Required = true;
+        return option;
     }
 
     private static (double, double) ParseJitter(string s)

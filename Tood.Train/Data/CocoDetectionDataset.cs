@@ -45,12 +45,34 @@ public sealed class CocoDetectionDataset
     /// folder) and split, optionally only the named <paramref name="classes"/>.
     /// </summary>
     public static CocoDetectionDataset Open(string data, string? images, string split, IReadOnlyList<string>? classes = null,
+        CategoryMap? categories = null, Action<string>? warn = null) => Open([data], images, split, classes, categories, warn);
+
+    /// <summary>
+    /// Several datasets trained on as one (<see cref="DetectionDataMerge"/>: classes matched by name). <paramref name="images"/>
+    /// belongs to the first (a COCO json); with <paramref name="classes"/>, each source keeps those it has, and a
+    /// name that no source has is an error. <see cref="SourceSummaries"/> has a line per source.
+    /// </summary>
+    public static CocoDetectionDataset Open(IReadOnlyList<string> data, string? images, string split, IReadOnlyList<string>? classes = null,
         CategoryMap? categories = null, Action<string>? warn = null)
     {
-        var d = DetectionData.Load(data, split, images);
-        if (classes is { Count: > 0 }) d = d.WithClasses(classes);
-        return FromCoco(d.Coco, d.Source, d.ImageDir, categories, warn);
+        ArgumentNullException.ThrowIfNull(data);
+        var sources = data.Select((path, i) => DetectionData.Load(path, split, i == 0 ? images : null)).ToList();
+        if (classes is { Count: > 0 })
+        {
+            var missing = classes.Where(c => !sources.Any(s => s.Coco.Categories.Any(k => k.Name == c))).ToList();
+            sources = sources.Count == 1 || missing.Count > 0
+                ? [.. sources.Select(s => s.WithClasses(classes))]   // the one-source error names the missing class
+                : [.. sources.Select(s => s.WithClasses([.. classes.Where(c => s.Coco.Categories.Any(k => k.Name == c))]))];
+        }
+        var merged = DetectionDataMerge.Merge(sources);
+        var dataset = FromCoco(merged.Coco, merged.Source, merged.ImageDir, categories, warn);
+        if (sources.Count > 1) dataset.SourceSummaries = [.. sources.Select(s => string.Create(CultureInfo.InvariantCulture,
+            $"{s.Source}: {s.Coco.Images.Count} images, {s.Coco.Annotations.Count(a => a.IsCrowd == 0)} boxes"))];
+        return dataset;
     }
+
+    /// <summary>One line per source of a merged dataset (empty for one source).</summary>
+    public IReadOnlyList<string> SourceSummaries { get; private set; } = [];
 
     /// <param name="annotationPath">Names the data in messages and <see cref="Summary"/>.</param>
     public static CocoDetectionDataset FromCoco(CocoFile coco, string annotationPath, string imageDir, CategoryMap? categories = null, Action<string>? warn = null)

@@ -17,7 +17,10 @@ public sealed record CheckpointMeta
     public int InputHeight { get; init; }
     public IReadOnlyList<float> Mean { get; init; } = [123.675f, 116.28f, 103.53f];
     public IReadOnlyList<float> Std { get; init; } = [58.395f, 57.12f, 57.375f];
+    /// <summary>Epochs completed.</summary>
     public int Epoch { get; init; }
+    /// <summary>Batches of the next epoch already trained (a mid-epoch checkpoint, <c>--save-every</c>); 0 at an epoch boundary.</summary>
+    public int EpochIterations { get; init; }
     public long GlobalStep { get; init; }
     public double? BestMap { get; init; }
     public string TrainingData { get; init; } = "";

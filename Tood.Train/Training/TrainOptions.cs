@@ -9,6 +9,9 @@ public sealed record TrainOptions
 {
     /// <summary>The training data: a COCO json (with <see cref="TrainImages"/>), a YOLO data.yaml or a VOC folder.</summary>
     public required string TrainAnnotations { get; init; }
+    /// <summary>More training data after <see cref="TrainAnnotations"/> (YOLO data.yaml or VOC folders, same
+    /// <see cref="TrainSplit"/>), trained on as one dataset with classes matched by name (<see cref="Realtime.Datasets.DetectionDataMerge"/>).</summary>
+    public IReadOnlyList<string> MoreTrainData { get; init; } = [];
     /// <summary>Image folder of a COCO json; unused for YOLO/VOC.</summary>
     public string? TrainImages { get; init; }
     public string TrainSplit { get; init; } = "train";
@@ -61,8 +64,14 @@ public sealed record TrainOptions
     public double MaxScale { get; init; } = 1.25;
     /// <summary>Print a progress line every N iterations when stderr is redirected.</summary>
     public int LogEvery { get; init; } = 20;
+    /// <summary>Also write last.ckpt every N optimizer steps inside an epoch, so a killed run loses at most N steps;
+    /// null = at epoch ends only. <c>--resume</c> continues from the batch after it, to the same weights.</summary>
+    public int? SaveEvery { get; init; }
     /// <summary>Validate every N epochs (and always after the last).</summary>
     public int ValEvery { get; init; } = 1;
+    /// <summary>A trained Tood detector to start from (<c>.ckpt</c> or Tood-exported <c>.onnx</c>, <see cref="Pretrained.DetectorInit"/>):
+    /// its architecture and weights, the classifier re-initialised when the classes differ. Excludes <see cref="BackboneWeights"/>.</summary>
+    public string? Init { get; init; }
     /// <summary>torchvision ResNet state dict (.pth or .safetensors) for the backbone; null = from scratch.</summary>
     public string? BackboneWeights { get; init; }
 
@@ -94,9 +103,12 @@ public sealed record TrainOptions
         Check(MinScale > 0 && MaxScale >= MinScale, $"--scale-jitter must be MIN,MAX with 0 < MIN ≤ MAX");
         static bool IsJson(string? p) => p?.EndsWith(".json", StringComparison.OrdinalIgnoreCase) == true;
         Check(!IsJson(TrainAnnotations) || TrainImages is not null, "--images DIR is needed with a COCO .json --data");
+        Check(!MoreTrainData.Any(IsJson), "only the first --data may be a COCO .json (its --images is the only image folder); give the others as YOLO data.yaml or VOC folders");
         Check(!IsJson(ValAnnotations) || ValImages is not null, "--val-images DIR is needed with a COCO .json --val-data");
         Check(ValImages is null || ValAnnotations is not null, "--val-images needs --val-data");
         Check(ValEvery >= 1, $"--val-every must be ≥ 1, got {ValEvery}");
+        Check(SaveEvery is null or >= 1, $"--save-every must be ≥ 1, got {SaveEvery}");
+        Check(Init is null || BackboneWeights is null, "--init and --backbone-weights exclude each other (the --init model has its backbone)");
     }
 
     private bool PaperScalePreset => (Model?.Preset ?? Preset).Equals("r50", StringComparison.OrdinalIgnoreCase);

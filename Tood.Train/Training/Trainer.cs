@@ -56,13 +56,13 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
         }
 
         CategoryMap? map = resumed is null ? null : new CategoryMap(resumed.Meta.CategoryIds, resumed.Meta.ClassNames);
-        var train = CocoDetectionDataset.Open(o.TrainAnnotations, o.TrainImages, o.TrainSplit, o.Classes, map, w => _log.WriteLine(w));
+        var train = CocoDetectionDataset.Open([o.TrainAnnotations, .. o.MoreTrainData], o.TrainImages, o.TrainSplit, o.Classes, map, w => _log.WriteLine(w));
         map = train.Categories;
         var val = o.ValAnnotations is null ? null : CocoDetectionDataset.Open(o.ValAnnotations, o.ValImages, o.ValSplit, o.Classes, map, w => _log.WriteLine(w));
 
         torch.manual_seed(o.Seed);
         ToodDetector model;
-        int startEpoch = 0;
+        int startEpoch = 0, startIteration = 0;
         long step = 0;
         double? best = null;
         if (resumed is not null)
@@ -72,6 +72,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
             if (m.Model.NumClasses != map.Count)
                 throw new CheckpointException($"checkpoint '{lastPath}' has {m.Model.NumClasses} classes, dataset {o.TrainAnnotations} has {map.Count}");
             startEpoch = m.Epoch;
+            startIteration = m.EpochIterations;
             step = m.GlobalStep;
             best = m.BestMap;
             // A resumed run continues a different generator state; reseed from (seed, epoch) for reproducibility.
@@ -79,8 +80,12 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
         }
         else
         {
-            try { model = new ToodDetector(o.ResolveModel(map.Count)); }
+            using var init = o.Init is null ? null : Pretrained.DetectorInit.Read(o.Init);
+            // --init: the source's architecture (its head too), with this data's classes and the freezing overrides.
+            var arch = init is null ? o : o with { Model = init.Config, Head = init.Config.Head };
+            try { model = new ToodDetector(arch.ResolveModel(map.Count)); }
             catch (ArgumentException e) { throw new Tood.CommandLine.UsageException(e.Message); }
+            if (init is not null) _log.WriteLine(Pretrained.DetectorInit.Apply(model, init, map.Names, Path.GetFileName(o.Init!)));
             // ImageNet backbone (spec §1, P7); loaded before moving to the device.
             if (o.BackboneWeights is { } weights)
                 _log.WriteLine(Pretrained.BackboneWeights.Load(model, weights).Summary());
@@ -104,7 +109,9 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
         metricsLog.TruncateFrom(startEpoch);
 
         _log.WriteLine(string.Create(inv,
-            $"train: {train.Summary()}; {loader.SampleCount} images with boxes, {batches} batches/epoch, {stepsPerEpoch} steps/epoch; preset {model.Config.Preset}, head {o.Head.ToName()}, {model.TrainableParameters():N0} trainable params, device {device.type}{(resumed is null ? "" : $"; resumed at epoch {startEpoch}, step {step}")}"));
+            $"train: {train.Summary()}; {loader.SampleCount} images with boxes, {batches} batches/epoch, {stepsPerEpoch} steps/epoch; preset {model.Config.Preset}, head {model.Config.Head.ToName()}, {model.TrainableParameters():N0} trainable params, device {device.type}{(resumed is null ? "" : $"; resumed at epoch {startEpoch}, step {step}{(startIteration > 0 ? $", batch {startIteration}" : "")}")}"));
+        if (train.SourceSummaries.Count > 1)
+            foreach (var line in train.SourceSummaries) _log.WriteLine($"train source: {line}");
         if (val is not null) _log.WriteLine($"val: {val.Summary()}");
         resumed = null; // model ownership moved to _model
 
@@ -119,7 +126,8 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
             var epochTimer = Stopwatch.StartNew();
             using var monitor = new StepMonitor(device);
             double waitSum = 0;
-            int it = 0;
+            // A mid-epoch checkpoint resumes at its next batch (the loader's order is a function of seed and epoch).
+            int it = epoch == startEpoch ? startIteration : 0;
             double lr = schedule.At(step, epoch);
             bool logDue = false;
             model.zero_grad();
@@ -127,7 +135,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
             var pending = new List<Batch>();
             try
             {
-                await foreach (var batch in loader.ReadEpochAsync(epoch, 0, ct))
+                await foreach (var batch in loader.ReadEpochAsync(epoch, it, ct))
                 {
                     pending.Add(batch);
                     // ATSS assigns the whole group before its first forward (the normalisers need every image).
@@ -152,6 +160,8 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
                             lr = schedule.At(step, epoch);
                             runner.EndGroup(lr, monitor);
                             step++;
+                            if (o.SaveEvery is { } every && step % every == 0 && it < batches)
+                                Checkpoint.Save(lastPath, model, Meta(model, train, map, epoch, step, best, o) with { EpochIterations = it }, optimizer);
                             tOptim = Seconds(Stopwatch.GetTimestamp() - tOpt);
                             if (interactive || logDue)
                             {
@@ -263,6 +273,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
                 ["schedule"] = o.Schedule.ToString().ToLowerInvariant(),
                 ["warmup_iters"] = o.WarmupIters.ToString(inv),
                 ["warmup_epochs"] = o.WarmupEpochs.ToString(inv),
+                ["init"] = o.Init is null ? "none" : Path.GetFileName(o.Init),
                 ["epochs"] = o.Epochs.ToString(inv),
                 ["batch"] = o.BatchSize.ToString(inv),
                 ["accumulate"] = o.Accumulate.ToString(inv),

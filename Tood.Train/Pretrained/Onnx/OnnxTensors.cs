@@ -3,7 +3,7 @@ using Tood.Train.Export.Onnx;
 
 namespace Tood.Train.Pretrained.Onnx;
 
-/// <summary>Reads ONNX files and float32 initializers with the project's own onnx.proto (Export/Proto).</summary>
+/// <summary>Reads ONNX files and float32/float16 initializers with the project's own onnx.proto (Export/Proto).</summary>
 internal static class OnnxTensors
 {
     /// <exception cref="WeightsException">missing or unparsable file (one line naming it).</exception>
@@ -24,14 +24,20 @@ internal static class OnnxTensors
         }
     }
 
-    /// <summary>float32 data of an initializer (raw_data little-endian or float_data), checked against its dims
-    /// (external data, which this schema does not describe, shows up as a count mismatch).</summary>
+    /// <summary>float32 data of a FLOAT or FLOAT16 initializer (raw_data little-endian, float_data, or for
+    /// FLOAT16 int32_data holding the half bits), checked against its dims (external data, which this schema
+    /// does not describe, shows up as a count mismatch). FLOAT16 widens to float32 exactly.</summary>
     public static float[] Floats(TensorProto t, string file)
     {
-        if (t.DataType != (int)TensorProto.Types.DataType.Float)
-            throw new WeightsException($"{Path.GetFileName(file)}: initializer '{t.Name}' is {(TensorProto.Types.DataType)t.DataType}, expected FLOAT");
+        float[] data = (TensorProto.Types.DataType)t.DataType switch
+        {
+            TensorProto.Types.DataType.Float => t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, float>(t.RawData.Span).ToArray() : [.. t.FloatData],
+            TensorProto.Types.DataType.Float16 => t.RawData.Length > 0
+                ? [.. MemoryMarshal.Cast<byte, Half>(t.RawData.Span).ToArray().Select(h => (float)h)]
+                : [.. t.Int32Data.Select(bits => (float)BitConverter.UInt16BitsToHalf((ushort)bits))],
+            _ => throw new WeightsException($"{Path.GetFileName(file)}: initializer '{t.Name}' is {(TensorProto.Types.DataType)t.DataType}, expected FLOAT or FLOAT16"),
+        };
         long count = t.Dims.Aggregate(1L, (a, d) => a * d);
-        float[] data = t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, float>(t.RawData.Span).ToArray() : [.. t.FloatData];
         if (data.Length != count)
             throw new WeightsException($"{Path.GetFileName(file)}: initializer '{t.Name}' has {data.Length} values for dims [{string.Join(",", t.Dims)}]");
         return data;
