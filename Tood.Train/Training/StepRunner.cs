@@ -100,7 +100,8 @@ internal sealed class StepRunner(ToodDetector model, ToodLoss criterion, IReadOn
             total.backward();
             long t3 = Stopwatch.GetTimestamp();
             _terms!.add_(loss.Terms);
-            _sums.add_(loss.NormaliserSums);
+            // ATSS sums were taken for the whole group in BeginGroup; adding them again doubled the logged positives.
+            if (_mode != AssignMode.Atss) _sums.add_(loss.NormaliserSums);
             _done++;
             return new MicroTiming(Seconds(t1 - t0), assignTime.TotalSeconds, Seconds(t2 - t1) - assignTime.TotalSeconds, Seconds(t3 - t2));
         }
