@@ -76,6 +76,7 @@ public sealed class TaskAlignedAssigner
         // step 5: positive iff candidate, t > 0 and centre strictly inside the gt.
         var inside = BoxOps.PointsInsideBoxes(pts, gb);
         var pos = candidate.logical_and(tRank.gt(0)).logical_and(inside);     // [A,G]
+        if (GuardStarvedGts) (pos, t) = FeedStarvedGts(pos, t, tRank, sg, u, inside, k);
 
         // step 6: conflicts → gt with the highest IoU among those it is positive for (P11).
         var uMasked = u.where(pos, full_like(u, double.NegativeInfinity));
@@ -94,6 +95,38 @@ public sealed class TaskAlignedAssigner
 
         var labelWeights = valid ?? ones(numAnchors, dtype: ScalarType.Bool, device: device);
         return AssignResult.FromAssignment(numClasses, pts, positive, best, gb, gl, tHat, uAssigned, labelWeights);
+    }
+
+    /// <summary>
+    /// Whether a gt that step 5 leaves without any positive gets the top-k of its own inside anchors instead
+    /// (<see cref="FeedStarvedGts"/>). On by default; off gives mmdet's assigner exactly.
+    /// </summary>
+    public bool GuardStarvedGts { get; init; } = true;
+
+    /// <summary>Class-score floor of the starved-gt fallback: t = max(s, floor)^α·u^β, so an underflowed score
+    /// (s = 0 in fp32) cannot leave a gt without positives while its predicted boxes still overlap it.</summary>
+    public const double StarvedScoreFloor = 1e-12;
+
+    /// <summary>
+    /// Issue 21: mmdet ranks the top-k over all anchors before the inside test (spec P10), so a gt whose k best t
+    /// lie outside it (early in training, a small gt beside confident neighbours; or every score underflowed to 0)
+    /// gets no positive at all. With few gts per batch that is the collapse measured on 8 real photos: positives
+    /// 117 → 46 → 2 → 0 within four TAL steps, then only negatives, every score driven to 0 and no way back (t = 0
+    /// everywhere). Such a gt — and only such a gt — takes its candidates from the anchors inside it, ranked by
+    /// the same t with the score floored. Every gt that mmdet's rule feeds keeps exactly mmdet's positives.
+    /// </summary>
+    private (Tensor Pos, Tensor T) FeedStarvedGts(Tensor pos, Tensor t, Tensor tRank, Tensor sg, Tensor u, Tensor inside, int k)
+    {
+        var starved = pos.any(0).logical_not().unsqueeze(0);                   // [1,G]
+        var floored = sg.clamp_min(StarvedScoreFloor).pow(Alpha) * u.pow(Beta);
+        var tInside = floored.where(inside.logical_and(tRank.ge(0)), full_like(floored, -1.0));
+        var (_, idx) = tInside.topk(k, dim: 0);
+        var candidate = zeros_like(pos).scatter_(0, idx, ones_like(idx, dtype: ScalarType.Bool));
+        var fed = candidate.logical_and(tInside.gt(0));
+        // Steps 7-8 normalise t per gt, so a fed gt's t is first scaled to max 1: t̂ is then the same as from the
+        // floored t, without the 1e-7 eps swamping a tiny floored t (0/0 from the underflowed scores).
+        var scaled = floored / tInside.amax(new long[] { 0 }, keepdim: true).clamp_min(double.Epsilon);
+        return (fed.where(starved, pos), scaled.where(starved, t));
     }
 
     internal static void CheckCommon(long numAnchors, Tensor? boxes, Tensor points, Tensor gtBoxes,

@@ -39,6 +39,8 @@ internal sealed class TrainOptionSet
     public Option<int> WarmupIters { get; } = CliOptions.Int("--warmup-iters", "N", "linear learning-rate warm-up iterations", D.WarmupIters);
     public Option<string> Schedule { get; } = CliOptions.Choice("--schedule", "learning-rate schedule after warm-up", "step", "step", "cosine");
     public Option<int> WarmupEpochs { get; } = CliOptions.Int("--warmup-epochs", "N", "ATSS assignment epochs before TAL", D.WarmupEpochs);
+    public Option<double> HandoverAgreement { get; } = CliOptions.Number("--handover-agreement", "X",
+        "after the warm-up epochs, start TAL once this share of its positives are ATSS positives (0 = right after them, the paper's schedule)", D.HandoverAgreement);
     public Option<int> Accumulate { get; } = CliOptions.Int("--accumulate", "N", "micro-batches per optimizer step", D.Accumulate);
     public Option<double?> ClipGrad { get; } = CliOptions.Value<double?>("--clip-grad", "X", "max global gradient norm (default: no clipping)",
         s => CliOptions.ParseNumber("--clip-grad", s) is var v && v > 0 ? v : throw new FormatException($"--clip-grad must be positive, got {s}"));
@@ -59,7 +61,7 @@ internal sealed class TrainOptionSet
     {
         ArgumentNullException.ThrowIfNull(command);
         foreach (var o in new Option[] { Data, Images, Split, Out, ValData, ValImages, ValSplit, Classes, DataCredit, Preset, Head, Epochs, Batch, ImageSize, Device, Resume, Lr,
-                     WarmupIters, Schedule, WarmupEpochs, Accumulate, ClipGrad, Seed, Workers, ScaleJitter, FlipOnly, LogEvery, ValEvery, SaveEvery, Init, BackboneWeights, FrozenStages, BackboneNorm })
+                     WarmupIters, Schedule, WarmupEpochs, HandoverAgreement, Accumulate, ClipGrad, Seed, Workers, ScaleJitter, FlipOnly, LogEvery, ValEvery, SaveEvery, Init, BackboneWeights, FrozenStages, BackboneNorm })
             command.Options.Add(o);
     }
 
@@ -94,6 +96,7 @@ internal sealed class TrainOptionSet
             WarmupIters = parse.GetValue(WarmupIters),
             Schedule = parse.GetRequiredValue(Schedule) == "cosine" ? ScheduleKind.Cosine : ScheduleKind.Step,
             WarmupEpochs = parse.GetValue(WarmupEpochs),
+            HandoverAgreement = parse.GetValue(HandoverAgreement),
             Accumulate = parse.GetValue(Accumulate),
             ClipGrad = parse.GetValue(ClipGrad),
             Seed = parse.GetValue(Seed),

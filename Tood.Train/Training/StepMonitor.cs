@@ -53,16 +53,22 @@ internal sealed class StepMonitor : IDisposable
     /// One host read of the running means (and of <paramref name="extraFlag"/>, a device bool scalar such as
     /// "all parameters finite"). Returns the first non-finite loss since the last read, if any.
     /// </summary>
-    public MonitorReading Read(HostReads reads, Tensor? extraFlag = null)
+    /// <param name="extraValues">More device values to bring back in the same read (<see cref="MonitorReading.Extra"/>).</param>
+    public MonitorReading Read(HostReads reads, Tensor? extraFlag = null, Tensor? extraValues = null)
     {
         using var scope = NewDisposeScope();
         var parts = new List<Tensor> { _sums, _bad };
         if (extraFlag is not null) parts.Add(extraFlag.to_type(ScalarType.Float32).reshape(1).to(_sums.device));
+        if (extraValues is not null) parts.Add(extraValues.to_type(ScalarType.Float32).flatten().to(_sums.device));
         var v = reads.Floats(cat(parts));
+        int extraAt = extraFlag is null ? 7 : 8;
         double n = Math.Max(1, _iterations);
         int badIndex = (int)v[5];
         var reading = new MonitorReading(v[0] / n, v[1] / n, v[2] / n, v[3] / n, v[4] / n,
-            badIndex >= 0 ? _contexts[badIndex] : null, v[6], extraFlag is null || v[7] != 0);
+            badIndex >= 0 ? _contexts[badIndex] : null, v[6], extraFlag is null || v[7] != 0)
+        {
+            Extra = extraValues is null ? [] : v[extraAt..],
+        };
         _contexts.Clear();
         return reading;
     }
@@ -78,4 +84,8 @@ internal sealed class StepMonitor : IDisposable
 /// <param name="BadContext">Where the first non-finite loss since the previous read happened; null if none.</param>
 /// <param name="ExtraFlag">The extra device flag passed to the read (true when none was passed).</param>
 internal readonly record struct MonitorReading(
-    double Total, double Cls, double Bbox, double Centerness, double Positives, string? BadContext, double BadValue, bool ExtraFlag);
+    double Total, double Cls, double Bbox, double Centerness, double Positives, string? BadContext, double BadValue, bool ExtraFlag)
+{
+    /// <summary>The extra values passed to the read, on the host.</summary>
+    public float[] Extra { get; init; } = [];
+}

@@ -25,12 +25,16 @@ internal sealed class StepRunner(ToodDetector model, ToodLoss criterion, IReadOn
     SGD optimizer, Device device, double? clipGrad) : IDisposable
 {
     private readonly List<BatchAssignment> _warm = [];
-    private Tensor? _divisors, _sums, _terms;
+    private Tensor? _divisors, _sums, _terms, _agreement;
     private AssignMode _mode;
     private int _size, _done;
     private Tensor? _points, _strides;
     private List<int> _counts = [];
     private (int H, int W) _priorKey;
+
+    /// <summary>In ATSS mode, also assign each micro-batch with TAL (no gradients) and count how many of TAL's positives
+    /// are ATSS positives (<see cref="Handover"/>); read with <see cref="TakeAgreement"/>.</summary>
+    public bool MeasureAgreement { get; set; }
 
     /// <summary>Test hook: sees the group's final gradients (after the TAL rescale, before clipping and the step).</summary>
     internal Action<IReadOnlyList<Parameter>>? BeforeStep { get; set; }
@@ -85,6 +89,7 @@ internal sealed class StepRunner(ToodDetector model, ToodLoss criterion, IReadOn
 
         if (_mode == AssignMode.Atss && _warm[_done].Labels.shape[1] != points.shape[0])
             throw new InvalidOperationException($"the model produced {points.shape[0]} anchors for a {batch.Height}×{batch.Width} batch, the warm-up assignment {_warm[_done].Labels.shape[1]}");
+        if (_mode == AssignMode.Atss && MeasureAgreement) AddAgreement(inputs, batch);
         var sw = Stopwatch.StartNew();
         BatchAssignment? own = _mode == AssignMode.Atss ? null : criterion.Assign(inputs, Gts(batch), _mode);
         var assignTime = sw.Elapsed;
@@ -141,6 +146,28 @@ internal sealed class StepRunner(ToodDetector model, ToodLoss criterion, IReadOn
         ResetGroup();
     }
 
+    /// <summary>[2] device counts (shared positives, TAL positives) measured since the last call, or null; the caller
+    /// reads them with its epoch-end read (<see cref="AgreementFrom"/>) and disposes them.</summary>
+    public Tensor? TakeAgreementCounts()
+    {
+        var counts = _agreement;
+        _agreement = null;
+        return counts;
+    }
+
+    /// <summary>Σ shared / Σ TAL positives from host copies of <see cref="TakeAgreementCounts"/>.</summary>
+    public static double? AgreementFrom(ReadOnlySpan<float> counts) => counts.Length < 2 ? null : counts[1] > 0 ? counts[0] / counts[1] : 0;
+
+    private void AddAgreement(LossInputs inputs, Batch batch)
+    {
+        using var scope = NewDisposeScope();
+        using var tal = criterion.Assign(inputs, Gts(batch), AssignMode.TaskAligned);
+        var shared = tal.PositiveMask.logical_and(_warm[_done].PositiveMask);
+        var counts = stack(new[] { shared.sum(), tal.PositiveMask.sum() }).to_type(ScalarType.Float32);
+        if (_agreement is null) _agreement = counts.DetachFromDisposeScope();
+        else _agreement.add_(counts);
+    }
+
     private void ResetGroup()
     {
         foreach (var a in _warm) a.Dispose();
@@ -173,6 +200,7 @@ internal sealed class StepRunner(ToodDetector model, ToodLoss criterion, IReadOn
     public void Dispose()
     {
         ResetGroup();
+        _agreement?.Dispose();
         _points?.Dispose();
         _strides?.Dispose();
     }

@@ -64,6 +64,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
         ToodDetector model;
         int startEpoch = 0, startIteration = 0;
         long step = 0;
+        int? talFrom = null;
         double? best = null;
         if (resumed is not null)
         {
@@ -73,6 +74,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
                 throw new CheckpointException($"checkpoint '{lastPath}' has {m.Model.NumClasses} classes, dataset {o.TrainAnnotations} has {map.Count}");
             startEpoch = m.Epoch;
             startIteration = m.EpochIterations;
+            talFrom = m.TalFromEpoch;
             step = m.GlobalStep;
             best = m.BestMap;
             // A resumed run continues a different generator state; reseed from (seed, epoch) for reproducibility.
@@ -120,9 +122,11 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
         long itersDoneThisRun = 0;
         var groups = new BatchGroups(batches, o.Accumulate);
         using var runner = new StepRunner(model, criterion, parameters, optimizer, device, o.ClipGrad);
+        var handover = new Handover(o.WarmupEpochs, o.HandoverAgreement, talFrom);
         for (int epoch = startEpoch; epoch < o.Epochs; epoch++)
         {
-            var mode = ToodLoss.ModeForEpoch(epoch, o.WarmupEpochs);
+            var mode = handover.ModeFor(epoch);
+            runner.MeasureAgreement = handover.Measures(epoch);
             var epochTimer = Stopwatch.StartNew();
             using var monitor = new StepMonitor(device);
             double waitSum = 0;
@@ -161,7 +165,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
                             runner.EndGroup(lr, monitor);
                             step++;
                             if (o.SaveEvery is { } every && step % every == 0 && it < batches)
-                                Checkpoint.Save(lastPath, model, Meta(model, train, map, epoch, step, best, o) with { EpochIterations = it }, optimizer);
+                                Checkpoint.Save(lastPath, model, Meta(model, train, map, epoch, step, best, o) with { EpochIterations = it, TalFromEpoch = handover.TalFromEpoch }, optimizer);
                             tOptim = Seconds(Stopwatch.GetTimestamp() - tOpt);
                             if (interactive || logDue)
                             {
@@ -189,11 +193,14 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
             // non-finite gradient in the epoch's last step has no later loss to show up in).
             MonitorReading epochStats;
             using (var finite = ParametersFinite(model))
-                epochStats = monitor.Read(Reads, finite);
+            using (var agreement = runner.TakeAgreementCounts())
+                epochStats = monitor.Read(Reads, finite, agreement);
             ThrowIfNonFinite(epochStats, lastPath);
             if (!epochStats.ExtraFlag)
                 throw new NonFiniteLossException(string.Create(inv,
                     $"non-finite parameters after epoch {epoch + 1} (step {step}): a non-finite gradient in the epoch's last step; last good checkpoint: {(File.Exists(lastPath) ? lastPath : "none")}"));
+
+            if (handover.EndEpoch(epoch, StepRunner.AgreementFrom(epochStats.Extra)) is { } handoverLine) _log.WriteLine(handoverLine);
 
             double? ap = null, ap50 = null;
             if (val is not null && ((epoch + 1) % o.ValEvery == 0 || epoch + 1 == o.Epochs))
@@ -207,7 +214,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
             bool isBest = ap is { } a && (best is null || a > best);
             if (isBest) best = ap;
 
-            var meta = Meta(model, train, map, epoch + 1, step, best, o);
+            var meta = Meta(model, train, map, epoch + 1, step, best, o) with { TalFromEpoch = handover.TalFromEpoch };
             Checkpoint.Save(lastPath, model, meta, optimizer);
             if (isBest) Checkpoint.Save(bestPath, model, meta);
 
@@ -273,6 +280,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
                 ["schedule"] = o.Schedule.ToString().ToLowerInvariant(),
                 ["warmup_iters"] = o.WarmupIters.ToString(inv),
                 ["warmup_epochs"] = o.WarmupEpochs.ToString(inv),
+                ["handover_agreement"] = o.HandoverAgreement.ToString("R", inv),
                 ["init"] = o.Init is null ? "none" : Path.GetFileName(o.Init),
                 ["epochs"] = o.Epochs.ToString(inv),
                 ["batch"] = o.BatchSize.ToString(inv),
