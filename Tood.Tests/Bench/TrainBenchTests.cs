@@ -39,14 +39,24 @@ public class TrainBenchTests
         Assert.Equal(2 / (total / 1000), r.GetProperty("images_per_second").GetDouble(), 1e-9);
         // LogEvery is off in the bench: the only read of the measured steps is the epoch's last iteration's log line.
         Assert.Equal(0.5, r.GetProperty("host_reads_per_step").GetDouble(), 1e-9);
+        // Memory: a figure that cannot be read is null (no glibc, no /proc; the GC's before its first collection) and then
+        // takes part in no relation rather than in a false one. The relations are the report's construction, not the
+        // kernel's timing: every peak is the maximum of reads taken within its interval (MemorySampler), the steps lie
+        // within the run, the RSS parts come from the same reads as the RSS, and malloc's in-use bytes are part of its held ones.
         var memory = r.GetProperty("memory_mb");
+        double? Mb(string key) => memory.GetProperty(key) is { ValueKind: JsonValueKind.Number } v ? v.GetDouble() : null;
         foreach (var key in TrainBenchReport.MemoryKeys)
-            Assert.True(memory.GetProperty(key).GetDouble() > 0, $"{key} = {memory.GetProperty(key)}");
-        // The parts cannot exceed the whole: sampled anonymous + file-backed RSS ≤ the high-water mark (plus 5 % for
-        // sampling at different instants), malloc's bytes in use ≤ the bytes it holds.
-        Assert.True(memory.GetProperty("rss_anon_peak").GetDouble() <= 1.05 * memory.GetProperty("peak_rss").GetDouble());
-        Assert.True(memory.GetProperty("malloc_in_use_peak").GetDouble() <= memory.GetProperty("malloc_held_peak").GetDouble());
-        Assert.True(memory.GetProperty("peak_rss").GetDouble() >= memory.GetProperty("peak_rss_steps").GetDouble());
+            if (Mb(key) is { } v) Assert.True(v > 0, $"{key} = {v}");
+        if (OperatingSystem.IsLinux()) Assert.NotNull(Mb("peak_rss"));                      // /proc/self/status
+        if (ProcessMemory.Malloc() is not null) Assert.NotNull(Mb("malloc_held_peak"));   // glibc ≥ 2.33
+        void AtMost(string part, string whole)
+        {
+            if (Mb(part) is { } p && Mb(whole) is { } w) Assert.True(p <= w, $"{part} {p} MB > {whole} {w} MB");
+        }
+        AtMost("peak_rss_steps", "peak_rss");
+        AtMost("rss_anon_peak", "peak_rss_steps");
+        AtMost("rss_file_peak", "peak_rss_steps");
+        AtMost("malloc_in_use_peak", "malloc_held_peak");
     }
 
     [Fact]
@@ -58,7 +68,11 @@ public class TrainBenchTests
         foreach (var phase in new[] { "forward", "assign", "loss", "backward", "optimizer" })
             Assert.True(report.MeanMs[phase] > 0, $"{phase} = {report.MeanMs[phase]} ms");
         Assert.Equal(0, report.HostReadsPerStep);
-        Assert.True(report.MemoryMb["peak_rss_steps"] > 10);
+        if (report.MemoryMb["peak_rss_steps"] is { } steps) // null where /proc/self/clear_refs is not writable
+        {
+            Assert.True(steps > 10, $"peak_rss_steps = {steps} MB");
+            Assert.True(report.MemoryMb["peak_rss"] >= steps, $"peak_rss {report.MemoryMb["peak_rss"]} MB < peak_rss_steps {steps} MB");
+        }
     }
 
     [Theory]

@@ -50,10 +50,11 @@ public class ChannelBatcherTests
         Assert.True(await ChannelBatcher.ReadNewestAsync(readers, 2, 0, buf, waits, CancellationToken.None));
         Assert.Equal([10, 20], buf);
 
-        // Nothing queued: waits for whichever stream writes next.
+        // Nothing queued: waits for whichever stream writes next — one pending wait on each stream, none of them done
+        // (the waits are set up before the call returns its pending task, so no sleep is needed to observe them).
         var pending = ChannelBatcher.ReadNewestAsync(readers, 2, 0, buf, waits, CancellationToken.None).AsTask();
-        await Task.Delay(50);
         Assert.False(pending.IsCompleted);
+        Assert.All(waits, w => Assert.True(w is { IsCompleted: false }, "a stream without its pending wait"));
         var waitOnA = waits[0];
         c.Writer.TryWrite(32);
         Assert.True(await pending);

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Text.Json;
 using Tood.CommandLine;
 using Tood.Live.Cli;
 using Tood.Realtime.Devices;
@@ -25,30 +26,88 @@ public class DeviceReportTests
         Adapter(2, "Microsoft Basic Render Driver", 0, luid: 0x3333, software: true),
     ];
 
-    [Fact]
-    public void Linux_report_names_the_onnx_runtime_release_and_providers_and_no_adapters()
+    /// <summary>The ONNX Runtime packages this build shipped, from the test assembly's deps.json: the native package
+    /// (CPU, DirectML or GPU, by platform and build options) with its version, and the managed API's version.</summary>
+    private static (string Native, string NativeVersion, string ManagedVersion) ShippedOnnxRuntime()
     {
-        if (OperatingSystem.IsWindows()) return;
+        using var deps = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Tood.Tests.deps.json")));
+        var ort = deps.RootElement.GetProperty("libraries").EnumerateObject().Select(p => p.Name.Split('/'))
+            .Where(n => n[0].StartsWith("Microsoft.ML.OnnxRuntime", StringComparison.Ordinal)).ToList();
+        var native = Assert.Single(ort, n => n[0] != "Microsoft.ML.OnnxRuntime.Managed");
+        var managed = Assert.Single(ort, n => n[0] == "Microsoft.ML.OnnxRuntime.Managed");
+        return (native[0], native[1], managed[1]);
+    }
+
+    [Fact]
+    public void Report_names_the_onnx_runtime_release_this_build_ships_and_its_providers()
+    {
+        var (package, version, managed) = ShippedOnnxRuntime();
+        var report = DeviceReport.Collect();
+        Assert.Equal((version, managed), (report.Runtime.NativeVersion, report.Runtime.ManagedVersion));
+        Assert.Equal(version, managed); // each native package brings its own managed API (docs/onnxruntime-versions.md)
+        Assert.Contains("CPUExecutionProvider", report.Runtime.Providers);
+        if (package.EndsWith(".DirectML", StringComparison.Ordinal)) Assert.Contains("DmlExecutionProvider", report.Runtime.Providers);
+        if (package.EndsWith(".Gpu", StringComparison.Ordinal)) Assert.Contains("CUDAExecutionProvider", report.Runtime.Providers);
+        Assert.StartsWith($"ONNX Runtime {version} (native library), managed API {version}\nexecution providers: {string.Join(", ", report.Runtime.Providers)}\n", report.ToString());
+    }
+
+    [SkippableFact]
+    public void Off_windows_the_report_names_the_release_and_providers_and_no_adapters()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "the Windows report lists the DXGI adapters: On_windows_the_report_lists_the_dxgi_adapters checks it");
+        var (package, version, _) = ShippedOnnxRuntime();
+        Skip.If(package != "Microsoft.ML.OnnxRuntime", $"built with {package}, whose providers are not the CPU package's one");
         var report = DeviceReport.Collect();
         Assert.Null(report.Dxgi);
         Assert.Equal(
-            "ONNX Runtime 1.31.1 (native library), managed API 1.31.1\n" +
+            $"ONNX Runtime {version} (native library), managed API {version}\n" +
             "execution providers: CPUExecutionProvider\n" +
             "DXGI adapters: none (DirectML and DXGI are Windows-only)\n", report.ToString());
+        Assert.Equal("1.31.1", version); // the release Directory.Build.props pins for Linux (OnnxRuntimeVersion)
+    }
+
+    [SkippableFact]
+    public void On_windows_the_report_lists_the_dxgi_adapters_and_marks_the_one_plain_dml_runs_on()
+    {
+        Skip.IfNot(OperatingSystem.IsWindows(), "DXGI is Windows-only; off Windows the report says so (Off_windows_the_report_...)");
+        var report = DeviceReport.Collect();
+        var lines = report.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (report.Dxgi is not { } dxgi)
+        {
+            Assert.Equal("DXGI adapters: could not be listed", lines[^1]); // no dxgi.dll (e.g. a Server Core container)
+            return;
+        }
+        Assert.Equal(Enumerable.Range(0, dxgi.Adapters.Count), dxgi.Adapters.Select(a => a.Index));
+        int header = Array.IndexOf(lines, "DXGI adapters (--device dml:N runs on adapter N; --device dml on the one marked *):");
+        Assert.True(header > 0, report.ToString());
+        var rows = lines[(header + 1)..];
+        if (dxgi.Adapters.Count == 0) Assert.Equal(["  none"], rows);
+        else
+        {
+            Assert.Equal(dxgi.Adapters.Count, rows.Length);
+            for (int i = 0; i < rows.Length; i++) Assert.Contains($" {i}  {dxgi.Adapters[i].Name}", rows[i], StringComparison.Ordinal);
+        }
+        // Plain --device dml: a hardware adapter (DirectML refuses software ones), the one marked *, or none at all.
+        var preferred = dxgi.HighPerformanceIndex;
+        Assert.Equal(preferred is null ? 0 : 1, rows.Count(r => r.StartsWith("  * ", StringComparison.Ordinal)));
+        if (preferred is { } p)
+        {
+            Assert.False(dxgi.Adapters[p].IsSoftware);
+            Assert.StartsWith($"  * {p}  {dxgi.Adapters[p].Name}", rows[p]);
+            Assert.Equal(dxgi.Adapters[p], dxgi.AdapterFor(null));
+        }
     }
 
     [Fact]
     public async Task Devices_command_prints_the_report_and_exits_0()
     {
-        if (OperatingSystem.IsWindows()) return;
         var (o, e) = (new StringWriter(), new StringWriter());
         int code = await LiveCli.RunAsync(["devices"], new CliConsole(o, e, InteractiveError: false), CancellationToken.None);
         Assert.Equal(0, code);
         Assert.Equal("", e.ToString());
-        Assert.Equal(
-            "ONNX Runtime 1.31.1 (native library), managed API 1.31.1\n" +
-            "execution providers: CPUExecutionProvider\n" +
-            "DXGI adapters: none (DirectML and DXGI are Windows-only)\n", o.ToString());
+        Assert.Equal(DeviceReport.Collect().ToString(), o.ToString());
+        var (_, version, _) = ShippedOnnxRuntime();
+        Assert.StartsWith($"ONNX Runtime {version} (native library), managed API {version}\n", o.ToString());
     }
 
     [Fact]
@@ -88,13 +147,13 @@ public class DeviceReportTests
         Assert.Contains("\nwarning: the native library and the managed API are different releases; install the pair docs/onnxruntime-versions.md names\n", report.ToString());
     }
 
-    [Fact]
+    [SkippableFact]
     public void Adapter_description_struct_has_the_dxgi_layout()
     {
         // dxgi.h: WCHAR Description[128] (256 B); UINT VendorId, DeviceId, SubSysId, Revision (16 B);
         // SIZE_T DedicatedVideoMemory, DedicatedSystemMemory, SharedSystemMemory (3 × 8 B at 272);
         // LUID AdapterLuid (DWORD LowPart, LONG HighPart at 296); UINT Flags at 304; size 312 (8-byte aligned).
-        if (IntPtr.Size != 8) return;
+        Skip.If(IntPtr.Size != 8, "a 32-bit process: the offsets checked are 64-bit Windows's");
         Assert.Equal(312, Marshal.SizeOf<DxgiAdapters.AdapterDesc1>());
         Assert.Equal(256, (int)Marshal.OffsetOf<DxgiAdapters.AdapterDesc1>(nameof(DxgiAdapters.AdapterDesc1.VendorId)));
         Assert.Equal(272, (int)Marshal.OffsetOf<DxgiAdapters.AdapterDesc1>(nameof(DxgiAdapters.AdapterDesc1.DedicatedVideoMemory)));
@@ -103,10 +162,10 @@ public class DeviceReportTests
         Assert.Equal(304, (int)Marshal.OffsetOf<DxgiAdapters.AdapterDesc1>(nameof(DxgiAdapters.AdapterDesc1.Flags)));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Dxgi_is_not_touched_off_windows()
     {
-        if (OperatingSystem.IsWindows()) return;
+        Skip.If(OperatingSystem.IsWindows(), "on Windows DXGI is used: On_windows_the_report_lists_the_dxgi_adapters checks it");
         Assert.Null(DxgiAdapters.TryList());
     }
 }

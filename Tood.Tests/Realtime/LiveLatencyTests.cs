@@ -20,7 +20,9 @@ public class LiveLatencyTests(RealtimeFixture fx, ITestOutputHelper output)
     private const int Frames = 90;
     private const double Fps = 45;
 
-    [Fact]
+    /// <summary>Needs a model slower than the 45 fps source (tiny at 640 px takes ~100 ms a frame on the 2-core
+    /// machines here); on a machine that runs it faster there is nothing to drop, and the test is skipped saying so.</summary>
+    [SkippableFact]
     public async Task A_run_takes_the_newest_frame_so_latency_stays_about_one_inference_period_and_every_older_frame_is_counted_dropped()
     {
         using var det = Detector.Load(fx.TinyModel640, new DetectorOptions { Device = DeviceSpec.Cpu, BufferSets = 4, Cpu = CpuThreading.ForMode(live: true) });
@@ -32,7 +34,7 @@ public class LiveLatencyTests(RealtimeFixture fx, ITestOutputHelper output)
         Assert.Equal(Frames, s.FramesCaptured);
         Assert.Equal(s.FramesCaptured, s.Frames + s.DroppedFrames); // each frame processed or dropped (and disposed)
         double period = 1000 / Fps, work = s.StageMs.Preprocess + s.StageMs.Infer + s.StageMs.Postprocess + s.StageMs.Render;
-        Assert.True(s.StageMs.Infer > period, $"the model ({s.StageMs.Infer:0.0} ms) is not slower than the source ({period:0.0} ms): no test of dropping");
+        Skip.If(s.StageMs.Infer <= period, $"the model ({s.StageMs.Infer:0.0} ms a frame) is not slower than the {Fps} fps source ({period:0.0} ms) on this machine: nothing to drop, no test of dropping");
         Assert.True(s.DroppedFrames > 0, s.ToString());
         // One run at a time, each on one frame: the processed frames cannot outnumber the runs that fit into the run
         // (+1 for the one in flight at the end) — every other captured frame was dropped.

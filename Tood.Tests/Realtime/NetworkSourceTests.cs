@@ -136,12 +136,14 @@ public class NetworkSourceTests(RealtimeFixture fx)
     [Fact]
     public void A_silent_udp_stream_fails_after_the_stall_timeout_instead_of_waiting_forever()
     {
+        // Which timeout ended the wait is in the message, not in a wall-clock bound: the 1 s stall timeout makes ffmpeg
+        // fail its read (ffmpeg 5.1: "udp://...: Input/output error"); the open timeout, far longer, would say "no video
+        // within 120 s". A loaded machine slows ffmpeg's start, not which of the two fires.
         string url = $"udp://127.0.0.1:{FreePort.Udp()}";
-        var sw = System.Diagnostics.Stopwatch.StartNew();
         var e = Assert.Throws<VideoSourceException>(() =>
-            FrameSources.Open(url, null, new SourceOptions { StallTimeout = TimeSpan.FromSeconds(1), OpenTimeout = TimeSpan.FromSeconds(30) }, Tool, null));
+            FrameSources.Open(url, null, new SourceOptions { StallTimeout = TimeSpan.FromSeconds(1), OpenTimeout = TimeSpan.FromSeconds(120) }, Tool, null));
         Assert.StartsWith($"cannot open stream {url}", e.Message);
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(25), $"took {sw.Elapsed}");
+        Assert.DoesNotContain("no video within", e.Message);
     }
 
     [Fact]

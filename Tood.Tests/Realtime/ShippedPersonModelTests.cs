@@ -5,6 +5,7 @@ using Tood.Realtime.Validation;
 using Tood.Tests.Cli;
 using Tood.Tests.Data;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Tood.Tests.Realtime;
 
@@ -13,12 +14,38 @@ namespace Tood.Tests.Realtime;
 /// the ImageNet ResNet-18 package, fine-tuned on coco128 train2017 persons) on the real camera video it annotates, at
 /// frames labelled by hand, and scored by <c>tood-live val</c> on coco128 val2017 (never used in training).
 /// </summary>
-public class ShippedPersonModelTests
+public class ShippedPersonModelTests(ITestOutputHelper output)
 {
+    // ---- What the shipped file must do. A retrained samples/tood_r18_person.onnx updates these numbers, here only. ----
+
+    /// <summary>COCO AP50 and AP (IoU .50:.95) of the shipped file on coco128 val2017 persons as <c>tood-live val</c>
+    /// measures them (BENCHMARKS.md §8); the test prints what it measured.</summary>
+    private const double ExpectedAp50 = 0.187, ExpectedAp = 0.063;
+
+    /// <summary>
+    /// The relative band around <see cref="ExpectedAp50"/> and <see cref="ExpectedAp"/>. The file keeps weights and
+    /// activations in float16, and where ONNX Runtime rounds them depends on the float16 kernels the CPU has, which
+    /// moves scores and boxes by float16's ~1e-3 and AP on 350 boxes by a few per cent (another CPU's AP50 was 7 % off,
+    /// commit 81a7979). 20 % leaves room for that several times over and still fails a model that lost a fifth of its
+    /// accuracy (a preprocessing or decoding fault costs far more).
+    /// </summary>
+    private const double ApBand = 0.20;
+
+    /// <summary>Frame 300 of the person video: one man at the table, his box drawn by hand on the frame.</summary>
+    private static readonly (double X1, double Y1, double X2, double Y2) Man = (382, 5, 542, 385);
+
+    /// <summary>The man's best box: at least this score and this IoU with the hand-drawn box.</summary>
+    private const float ManMinScore = 0.5f;
+    private const double ManMinIou = 0.7;
+
+    /// <summary>Frame 50, the empty room (a table, a window): no box scores this much.</summary>
+    private const float EmptyRoomMaxScore = 0.2f;
+
+    /// <summary>The quickstart's <c>--conf</c>: at it, exactly one box on the man.</summary>
+    private const float QuickstartConf = 0.4f;
+
     private static string ModelPath => RepoPaths.Path("samples", "tood_r18_person.onnx");
 
-    /// <summary>Frame 50: the empty room (a table, a window). Frame 300: one man standing at the table, his box drawn
-    /// by hand on the frame (x 382–542, y 5–385).</summary>
     [Fact]
     public void Finds_the_man_at_frame_300_and_nobody_in_the_empty_room_at_frame_50()
     {
@@ -29,22 +56,19 @@ public class ShippedPersonModelTests
         try
         {
             var empty = detector.Detect(frames[0]);
-            Assert.True(empty.All(d => d.Score < 0.2f), $"empty room: {Describe(empty)}");
+            output.WriteLine($"frame 50: {Describe(empty)}");
+            Assert.True(empty.All(d => d.Score < EmptyRoomMaxScore), $"empty room: {Describe(empty)}");
 
             var man = detector.Detect(frames[1]).OrderByDescending(d => d.Score).ToList();
+            output.WriteLine($"frame 300: {Describe(man)}; IoU of the best with the hand-drawn box {(man.Count > 0 ? Iou(man[0], Man) : 0):0.000}");
             Assert.NotEmpty(man);
-            Assert.True(man[0].Score >= 0.5f, $"frame 300: {Describe(man)}");
-            Assert.InRange(Iou(man[0], 382, 5, 542, 385), 0.7, 1.0);
-            // The quickstart's --conf 0.4 keeps exactly one box on him.
-            Assert.Single(man, d => d.Score >= 0.4f);
+            Assert.True(man[0].Score >= ManMinScore, $"frame 300: {Describe(man)}");
+            Assert.InRange(Iou(man[0], Man), ManMinIou, 1.0);
+            Assert.Single(man, d => d.Score >= QuickstartConf);
         }
         finally { foreach (var f in frames) f.Dispose(); }
     }
 
-    /// <summary>
-    /// The shipped file's COCO stats on coco128 val2017 persons, as <c>tood-live val</c> prints them (BENCHMARKS.md §8).
-    /// Measured here: AP 0.063, AP50 0.187; the bars leave room for another CPU's float rounding.
-    /// </summary>
     [Fact]
     public async Task Tood_live_val_scores_the_shipped_file_on_coco128_val2017()
     {
@@ -53,9 +77,29 @@ public class ShippedPersonModelTests
             "--device", "cpu", "--json", dir["val.json"]);
         Assert.True(r.Code == 0, r.Err);
         var report = ValidationReport.FromJson(File.ReadAllText(dir["val.json"]));
+        output.WriteLine($"AP50 {report.Stats.AP50:0.0000} (expected {ExpectedAp50}), AP {report.Stats.AP:0.0000} (expected {ExpectedAp})");
+
+        // What was evaluated, counted from the dataset itself: every val2017 image, every person box (class 0) in its labels.
+        var (images, persons) = Coco128ValPersons();
+        Assert.Equal(images, report.Images);
         Assert.Equal(["person"], report.Classes.Evaluated.Select(c => c.Name));
-        Assert.InRange(report.Stats.AP50, 0.175, 0.2);
-        Assert.InRange(report.Stats.AP, 0.055, 0.071);
+        Assert.Equal(persons, Assert.Single(report.PerClass).NumGt);
+        var confusion = Assert.Single(report.Confusion.Classes);
+        Assert.Equal(persons, confusion.Gt);
+        Assert.Equal(persons, confusion.Correct + confusion.Mislabelled + confusion.Missed); // each box found, mislabelled or missed
+
+        Assert.True(report.Stats.AP <= report.Stats.AP50, $"AP {report.Stats.AP} > AP50 {report.Stats.AP50}"); // stricter IoUs only lower it
+        Assert.InRange(report.Stats.AP50, ExpectedAp50 * (1 - ApBand), ExpectedAp50 * (1 + ApBand));
+        Assert.InRange(report.Stats.AP, ExpectedAp * (1 - ApBand), ExpectedAp * (1 + ApBand));
+    }
+
+    /// <summary>coco128's val2017 images and the person boxes (YOLO class 0) in their label files.</summary>
+    private static (int Images, int Persons) Coco128ValPersons()
+    {
+        int images = Directory.GetFiles(Path.Combine(SharedData.Coco128, "images", "val2017"), "*.jpg").Length;
+        int persons = Directory.GetFiles(Path.Combine(SharedData.Coco128, "labels", "val2017"), "*.txt")
+            .SelectMany(File.ReadLines).Count(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is ["0", ..]);
+        return (images, persons);
     }
 
     private static Mat[] ReadFrames(string video, params int[] indices)
@@ -69,8 +113,9 @@ public class ShippedPersonModelTests
         return [.. found];
     }
 
-    private static double Iou(Detection d, double x1, double y1, double x2, double y2)
+    private static double Iou(Detection d, (double X1, double Y1, double X2, double Y2) box)
     {
+        var (x1, y1, x2, y2) = box;
         double iw = Math.Max(0, Math.Min(d.X2, x2) - Math.Max(d.X1, x1)), ih = Math.Max(0, Math.Min(d.Y2, y2) - Math.Max(d.Y1, y1));
         double inter = iw * ih;
         return inter / ((d.X2 - d.X1) * (d.Y2 - d.Y1) + (x2 - x1) * (y2 - y1) - inter);

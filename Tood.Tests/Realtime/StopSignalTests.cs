@@ -12,14 +12,17 @@ namespace Tood.Tests.Realtime;
 [Collection(RealtimeCollection.Name)]
 public class StopSignalTests(RealtimeFixture fx)
 {
-    private const int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGTERM = 15;
+    private const int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGTERM = 15, SIGCONT = 18, SIGSTOP = 19;
     private static readonly TimeSpan Startup = TimeSpan.FromSeconds(60), Finish = TimeSpan.FromSeconds(30);
+    /// <summary>Two raw BGR frames of the 768×432 video: the encoder has had the first processed frame (and, live, its
+    /// repeat), so the signal comes mid-run with work done — however long the first frames took on this machine.</summary>
+    private const long TwoFrames = 2L * 768 * 432 * 3;
 
     private string[] Args(string name) =>
         ["--source", SharedData.PersonVideo, "--realtime", "--model", fx.Model, "--device", "cpu",
          "--output", fx.PathFor($"{name}.mp4"), "--save-json", fx.PathFor($"{name}.jsonl")];
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(SIGTERM)]
     [InlineData(SIGHUP)]
     [InlineData(SIGQUIT)]
@@ -29,7 +32,7 @@ public class StopSignalTests(RealtimeFixture fx)
         string name = $"signal{signal}";
         using var live = LiveProcess.Start(Args(name));
         Assert.True(live.WaitForStderr("video I/O:", Startup), live.Stderr);
-        Thread.Sleep(1500); // ~15 frames at the video's 10 fps
+        WaitUntilFramesAreWritten(live);
         live.Signal(signal);
         Assert.True(live.WaitForExit(Finish), "tood-live did not exit after the signal: " + live.Stderr);
 
@@ -40,26 +43,41 @@ public class StopSignalTests(RealtimeFixture fx)
         AssertOutputsComplete(name, frames);
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_second_ctrl_c_to_the_terminal_process_group_still_leaves_playable_files_and_the_encoder_never_sees_it()
     {
         using var live = LiveProcess.Start(Args("twice"), ownProcessGroup: true);
         Assert.True(live.WaitForStderr("video I/O:", Startup), live.Stderr);
-        Thread.Sleep(1500);
+        WaitUntilFramesAreWritten(live);
         // The H.264 encoder runs in a session of its own: a terminal's Ctrl+C (sent to the foreground process
         // group) reaches tood-live only, which then finalises the encoder itself.
         var encoder = Assert.Single(live.Children("ffmpeg"));
         Assert.NotEqual(LiveProcess.ProcessGroup(live.Pid), encoder.Pgid);
-        live.SignalGroup(SIGINT);
-        // The second one as soon as the first is being handled (finishing frames in flight takes longer than this).
-        Assert.True(live.WaitForStderr("SIGINT received: stopping", Finish), live.Stderr);
-        live.SignalGroup(SIGINT);
+        // The encoder is held (SIGSTOP) across both Ctrl+C: tood-live's writes to it, and its wait for it to finish the
+        // file, block until it is resumed, so the second Ctrl+C finds tood-live still stopping. Unheld, a machine that
+        // finished the frames in flight before the test's second signal arrived would see tood-live gone already.
+        LiveProcess.Signal(encoder.Pid, SIGSTOP);
+        try
+        {
+            live.SignalGroup(SIGINT);
+            Assert.True(live.WaitForStderr("SIGINT received: stopping", Finish), live.Stderr);
+            live.SignalGroup(SIGINT);
+            Assert.True(live.WaitForStderr("SIGINT received again: stopping now", Finish), live.Stderr);
+        }
+        finally { LiveProcess.Signal(encoder.Pid, SIGCONT); }
         Assert.True(live.WaitForExit(Finish), "tood-live did not exit after two Ctrl+C: " + live.Stderr);
 
         Assert.Equal(130, live.ExitCode);
         Assert.Contains("SIGINT received again: stopping now", live.Stderr);
         long frames = long.Parse(live.Stdout.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
         AssertOutputsComplete("twice", frames);
+    }
+
+    private static void WaitUntilFramesAreWritten(LiveProcess live)
+    {
+        bool? written = live.WaitForEncoderInput(TwoFrames, Startup);
+        Skip.If(written is null, "the encoder's read count (/proc/PID/io) cannot be read here: no sign of frames written to wait for");
+        Assert.True(written, "no frame reached the encoder: " + live.Stderr);
     }
 
     private void AssertOutputsComplete(string name, long frames)

@@ -22,6 +22,7 @@ public sealed class DataLoader
     private readonly int[] _eligible;
     private readonly long[]? _groupKey;
     private long _waitTicks;
+    private int _built;
 
     public DataLoaderOptions Options { get; }
     public CocoDetectionDataset Dataset => _dataset;
@@ -54,6 +55,9 @@ public sealed class DataLoader
         var p = Placement.Plan(img.Width, img.Height, Options.ImageSize, AugmentParams.None);
         return (long)p.CanvasWidth << 32 | (uint)p.CanvasHeight;
     }
+
+    /// <summary>Batches built so far, every epoch: shows a test that batches are built ahead of the consumer's request.</summary>
+    internal int BatchesBuilt => Volatile.Read(ref _built);
 
     /// <summary>Total seconds consumers spent waiting for batches (data-wait time).</summary>
     public double DataWaitSeconds => Interlocked.Read(ref _waitTicks) / (double)Stopwatch.Frequency;
@@ -178,6 +182,7 @@ public sealed class DataLoader
             var batch = new Batch(epoch, batchIndex, images, [.. loaded.Select(x => x.Boxes)], [.. loaded.Select(x => x.Labels)], ids,
                 [.. loaded.Select(x => x.Placement)], [.. loaded.Select(x => x.Width)], [.. loaded.Select(x => x.Height)]);
             images = null;
+            Interlocked.Increment(ref _built);
             return batch;
         }
         catch

@@ -12,14 +12,40 @@ namespace Tood.Train.Training;
 public static partial class ProcessMemory
 {
     /// <summary>VmHWM: peak resident set size in bytes since start or the last <see cref="ResetPeak"/>.</summary>
-    public static long? PeakRss() => Status("VmHWM:");
+    public static long? PeakRss() => Status()?.Peak;
 
     /// <summary>VmRSS: current resident set size in bytes.</summary>
-    public static long? Rss() => Status("VmRSS:");
+    public static long? Rss() => Status()?.Rss;
 
     /// <summary>RssAnon / RssFile: the anonymous (heaps, stacks, managed heap) and file-backed (library code) parts of the RSS.</summary>
-    public static (long Anon, long File)? RssParts() =>
-        Status("RssAnon:") is { } anon && Status("RssFile:") is { } file ? (anon, file) : null;
+    public static (long Anon, long File)? RssParts() => Status() is { } s ? (s.Anon, s.File) : null;
+
+    /// <summary>
+    /// VmHWM, VmRSS, RssAnon and RssFile from one read of /proc/self/status, so they describe one instant: the kernel
+    /// prints VmRSS as the sum of its anonymous, file and shmem parts and VmHWM as at least VmRSS. Separate reads
+    /// compare different instants. Even within one process VmHWM is no monotonic counter: the kernel folds the RSS into
+    /// its high-water mark only on some paths (unmapping, exit), and pages reclaimed elsewhere (page cache, lazily freed
+    /// memory) lower the RSS first, so a later read can be lower than an earlier one. A peak over an interval is
+    /// therefore the maximum of every read in it (<see cref="MemorySampler"/>).
+    /// </summary>
+    public static StatusMemory? Status()
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        try
+        {
+            long? peak = null, rss = null, anon = null, file = null;
+            foreach (var line in File.ReadAllLines("/proc/self/status"))
+            {
+                if (Field(line, "VmHWM:") is { } h) peak = h;
+                else if (Field(line, "VmRSS:") is { } r) rss = r;
+                else if (Field(line, "RssAnon:") is { } a) anon = a;
+                else if (Field(line, "RssFile:") is { } f) file = f;
+            }
+            return peak is { } p && rss is { } v && anon is { } an && file is { } fi ? new StatusMemory(p, v, an, fi) : null;
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
 
     /// <summary>Resets <see cref="PeakRss"/> to the current RSS (writes 5 to /proc/self/clear_refs); false where not possible.</summary>
     public static bool ResetPeak()
@@ -33,7 +59,9 @@ public static partial class ProcessMemory
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
-    /// <summary>glibc malloc: bytes handed out (in use) and bytes the allocator holds from the kernel (heap + mmapped chunks).</summary>
+    /// <summary>glibc malloc (mallinfo2, 64-bit fields; the old mallinfo's int fields wrap past 2 GiB): bytes handed out
+    /// (in use) and bytes the allocator holds from the kernel (heap + mmapped chunks), from one call, so in use ≤ held.
+    /// Null off Linux, on another libc, or on glibc before 2.33 (no mallinfo2): no figure rather than a wrapped one.</summary>
     public static (long InUse, long Held)? Malloc()
     {
         if (!OperatingSystem.IsLinux()) return null;
@@ -46,20 +74,11 @@ public static partial class ProcessMemory
         catch (EntryPointNotFoundException) { return null; }   // glibc < 2.33 or another libc
     }
 
-    private static long? Status(string key)
+    private static long? Field(string line, string key)
     {
-        try
-        {
-            if (!OperatingSystem.IsLinux()) return null;
-            foreach (var line in File.ReadLines("/proc/self/status"))
-            {
-                if (!line.StartsWith(key, StringComparison.Ordinal)) continue;
-                var kb = line[key.Length..].Trim().Split(' ')[0];
-                return long.Parse(kb, CultureInfo.InvariantCulture) * 1024;
-            }
-        }
-        catch (IOException) { }
-        return null;
+        if (!line.StartsWith(key, StringComparison.Ordinal)) return null;
+        var kb = line[key.Length..].Trim().Split(' ')[0];
+        return long.TryParse(kb, NumberStyles.None, CultureInfo.InvariantCulture, out long v) ? v * 1024 : null;
     }
 
 #pragma warning disable IDE1006, CS0649 // glibc's field names; filled by the native call
@@ -73,3 +92,6 @@ public static partial class ProcessMemory
     [LibraryImport("libc.so.6", EntryPoint = "mallinfo2")]
     private static partial MallInfo2Struct MallInfo2();
 }
+
+/// <summary>One read of /proc/self/status, in bytes: VmHWM, VmRSS, RssAnon, RssFile.</summary>
+public readonly record struct StatusMemory(long Peak, long Rss, long Anon, long File);

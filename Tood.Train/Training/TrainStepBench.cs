@@ -42,7 +42,7 @@ public sealed record TrainBenchReport(
     /// <summary>Keys of <see cref="MemoryMb"/>: process peak RSS (whole run, the epoch-end checkpoint included), peak
     /// RSS over the measured steps (high-water mark reset after the warm-up step, read after the last step), the anonymous and file-backed (code) parts of the RSS and glibc
     /// malloc's bytes in use / held from the kernel, sampled every 25 ms during the measured steps (maxima), and the
-    /// .NET GC heap's committed bytes at the end (see <see cref="MemorySampler"/>).</summary>
+    /// .NET GC heap's committed bytes as of the last collection (see <see cref="MemorySampler"/>).</summary>
     public static readonly string[] MemoryKeys = ["peak_rss", "peak_rss_steps", "rss_anon_peak", "rss_file_peak", "malloc_in_use_peak", "malloc_held_peak", "managed_committed"];
 
     [JsonPropertyName("assign_share")] public double AssignShare => Share["assign"];

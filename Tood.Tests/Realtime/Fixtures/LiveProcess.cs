@@ -53,7 +53,48 @@ internal sealed partial class LiveProcess : IDisposable
         return false;
     }
 
+    /// <summary>
+    /// Waits until tood-live's video encoder (its ffmpeg child, fed raw frames on stdin) has read at least
+    /// <paramref name="bytes"/> — so that many bytes of rendered frames have left tood-live: an observable sign of
+    /// progress in place of a sleep that guesses how long the first frames take on this machine. Reads the child's
+    /// rchar in /proc/PID/io (its own start-up reads are a few KB). False on timeout or if tood-live exited first;
+    /// null when the counter cannot be read here (no /proc, or the kernel hides it).
+    /// </summary>
+    public bool? WaitForEncoderInput(long bytes, TimeSpan timeout)
+    {
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < timeout)
+        {
+            if (_p.HasExited) return false;
+            foreach (var (pid, _) in Children("ffmpeg"))
+            {
+                var read = ReadChars(pid);
+                if (read is null) return null;
+                if (read >= bytes) return true;
+            }
+            Thread.Sleep(50);
+        }
+        return false;
+    }
+
+    private static long? ReadChars(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/io"))
+                if (line.StartsWith("rchar:", StringComparison.Ordinal)) return long.Parse(line[6..].Trim(), CultureInfo.InvariantCulture);
+            return null;
+        }
+        catch (FileNotFoundException) { return 0; }          // exited between the listing and the read
+        catch (DirectoryNotFoundException) { return 0; }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
     public void Signal(int signal) => Check(Kill(Pid, signal));
+
+    /// <summary>Signals another process (e.g. tood-live's encoder child, by a pid from <see cref="Children"/>).</summary>
+    public static void Signal(int pid, int signal) => Check(Kill(pid, signal));
 
     /// <summary>Signals the whole process group (the child must lead one: <c>ownProcessGroup</c>).</summary>
     public void SignalGroup(int signal)
