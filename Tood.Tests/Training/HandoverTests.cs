@@ -24,9 +24,9 @@ public class HandoverTests
         Assert.False(h.Measures(0));                         // before the last minimum warm-up epoch nothing is measured
         Assert.Null(h.EndEpoch(0, 0.9));
         Assert.True(h.Measures(1));
-        Assert.Equal("epoch 2: ATSS continues (ATSS/TAL positive agreement 0.300 < 0.5)", h.EndEpoch(1, 0.3));
+        Assert.Equal("epoch 2: ATSS continues (alignment s·u^6 at the best anchors 0.300 < 0.5)", h.EndEpoch(1, 0.3));
         Assert.Equal(AssignMode.Atss, h.ModeFor(2));
-        Assert.Equal("epoch 3: TAL from epoch 4 (ATSS/TAL positive agreement 0.500 ≥ 0.5)", h.EndEpoch(2, 0.5));
+        Assert.Equal("epoch 3: TAL from epoch 4 (alignment s·u^6 at the best anchors 0.500 ≥ 0.5)", h.EndEpoch(2, 0.5));
         Assert.Equal(3, h.TalFromEpoch);
         Assert.Equal([AssignMode.Atss, AssignMode.TaskAligned, AssignMode.TaskAligned], new[] { 2, 3, 9 }.Select(h.ModeFor));
         Assert.False(h.Measures(3));                         // decided once, for good
@@ -43,10 +43,10 @@ public class HandoverTests
     }
 
     [Fact]
-    public void Agreement_is_shared_over_tal_positives()
+    public void Alignment_is_the_mean_over_gts()
     {
-        Assert.Equal(0.25, StepRunner.AgreementFrom([3f, 12f]));
-        Assert.Equal(0.0, StepRunner.AgreementFrom([0f, 0f]));
-        Assert.Null(StepRunner.AgreementFrom([]));
+        Assert.Equal(0.25, StepRunner.AlignmentFrom([3f, 12f]));
+        Assert.Null(StepRunner.AlignmentFrom([0f, 0f]));
+        Assert.Null(StepRunner.AlignmentFrom([]));
     }
 }

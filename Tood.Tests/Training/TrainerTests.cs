@@ -27,6 +27,7 @@ public class TrainerTests : IDisposable
         Device = "cpu",
         WarmupIters = 2,
         WarmupEpochs = 1,
+        HandoverAlignment = 0,   // the paper's fixed schedule: these tests are about the trainer's mechanics
         Workers = 2,
         Seed = 5,
         Lr = 0.01,

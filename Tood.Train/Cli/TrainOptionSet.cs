@@ -39,8 +39,8 @@ internal sealed class TrainOptionSet
     public Option<int> WarmupIters { get; } = CliOptions.Int("--warmup-iters", "N", "linear learning-rate warm-up iterations", D.WarmupIters);
     public Option<string> Schedule { get; } = CliOptions.Choice("--schedule", "learning-rate schedule after warm-up", "step", "step", "cosine");
     public Option<int> WarmupEpochs { get; } = CliOptions.Int("--warmup-epochs", "N", "ATSS assignment epochs before TAL", D.WarmupEpochs);
-    public Option<double> HandoverAgreement { get; } = CliOptions.Number("--handover-agreement", "X",
-        "after the warm-up epochs, start TAL once this share of its positives are ATSS positives (0 = right after them, the paper's schedule)", D.HandoverAgreement);
+    public Option<double> HandoverAlignment { get; } = CliOptions.Number("--handover-alignment", "X",
+        "after the warm-up epochs, start TAL once its alignment s·u^6 at each object's best anchor averages X over an epoch (0 = right after them, the paper's schedule)", D.HandoverAlignment);
     public Option<int> Accumulate { get; } = CliOptions.Int("--accumulate", "N", "micro-batches per optimizer step", D.Accumulate);
     public Option<double?> ClipGrad { get; } = CliOptions.Value<double?>("--clip-grad", "X", "max global gradient norm (default: no clipping)",
         s => CliOptions.ParseNumber("--clip-grad", s) is var v && v > 0 ? v : throw new FormatException($"--clip-grad must be positive, got {s}"));
@@ -61,7 +61,7 @@ internal sealed class TrainOptionSet
     {
         ArgumentNullException.ThrowIfNull(command);
         foreach (var o in new Option[] { Data, Images, Split, Out, ValData, ValImages, ValSplit, Classes, DataCredit, Preset, Head, Epochs, Batch, ImageSize, Device, Resume, Lr,
-                     WarmupIters, Schedule, WarmupEpochs, HandoverAgreement, Accumulate, ClipGrad, Seed, Workers, ScaleJitter, FlipOnly, LogEvery, ValEvery, SaveEvery, Init, BackboneWeights, FrozenStages, BackboneNorm })
+                     WarmupIters, Schedule, WarmupEpochs, HandoverAlignment, Accumulate, ClipGrad, Seed, Workers, ScaleJitter, FlipOnly, LogEvery, ValEvery, SaveEvery, Init, BackboneWeights, FrozenStages, BackboneNorm })
             command.Options.Add(o);
     }
 
@@ -96,7 +96,7 @@ internal sealed class TrainOptionSet
             WarmupIters = parse.GetValue(WarmupIters),
             Schedule = parse.GetRequiredValue(Schedule) == "cosine" ? ScheduleKind.Cosine : ScheduleKind.Step,
             WarmupEpochs = parse.GetValue(WarmupEpochs),
-            HandoverAgreement = parse.GetValue(HandoverAgreement),
+            HandoverAlignment = parse.GetValue(HandoverAlignment),
             Accumulate = parse.GetValue(Accumulate),
             ClipGrad = parse.GetValue(ClipGrad),
             Seed = parse.GetValue(Seed),

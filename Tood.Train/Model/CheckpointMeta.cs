@@ -22,7 +22,7 @@ public sealed record CheckpointMeta
     /// <summary>Batches of the next epoch already trained (a mid-epoch checkpoint, <c>--save-every</c>); 0 at an epoch boundary.</summary>
     public int EpochIterations { get; init; }
     public long GlobalStep { get; init; }
-    /// <summary>First TAL epoch once the warm-up hand-over has happened (<c>--handover-agreement</c>); null before.</summary>
+    /// <summary>First TAL epoch once the warm-up hand-over has happened (<c>--handover-alignment</c>); null before.</summary>
     public int? TalFromEpoch { get; init; }
     public double? BestMap { get; init; }
     public string TrainingData { get; init; } = "";

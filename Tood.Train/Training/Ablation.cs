@@ -38,6 +38,8 @@ public static class Ablation
     {
         Head = cell.Head,
         WarmupEpochs = cell.Tal ? baseOptions.WarmupEpochs : baseOptions.Epochs,
+        // Table 3 is the paper's design: TAL cells switch after the fixed warm-up epochs (no measured hand-over).
+        HandoverAlignment = 0,
         RunDir = Path.Combine(baseOptions.RunDir, cell.Name),
     };
 

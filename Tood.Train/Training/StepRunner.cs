@@ -25,16 +25,16 @@ internal sealed class StepRunner(ToodDetector model, ToodLoss criterion, IReadOn
     SGD optimizer, Device device, double? clipGrad) : IDisposable
 {
     private readonly List<BatchAssignment> _warm = [];
-    private Tensor? _divisors, _sums, _terms, _agreement;
+    private Tensor? _divisors, _sums, _terms, _alignment;
     private AssignMode _mode;
     private int _size, _done;
     private Tensor? _points, _strides;
     private List<int> _counts = [];
     private (int H, int W) _priorKey;
 
-    /// <summary>In ATSS mode, also assign each micro-batch with TAL (no gradients) and count how many of TAL's positives
-    /// are ATSS positives (<see cref="Handover"/>); read with <see cref="TakeAgreement"/>.</summary>
-    public bool MeasureAgreement { get; set; }
+    /// <summary>In ATSS mode, also measure each micro-batch's alignment (<see cref="Handover"/>): for every gt, TAL's
+    /// t = s^α·u^β at its best-aligned inside anchor; read with <see cref="TakeAlignmentSums"/>.</summary>
+    public bool MeasureAlignment { get; set; }
 
     /// <summary>Test hook: sees the group's final gradients (after the TAL rescale, before clipping and the step).</summary>
     internal Action<IReadOnlyList<Parameter>>? BeforeStep { get; set; }
@@ -89,7 +89,7 @@ internal sealed class StepRunner(ToodDetector model, ToodLoss criterion, IReadOn
 
         if (_mode == AssignMode.Atss && _warm[_done].Labels.shape[1] != points.shape[0])
             throw new InvalidOperationException($"the model produced {points.shape[0]} anchors for a {batch.Height}×{batch.Width} batch, the warm-up assignment {_warm[_done].Labels.shape[1]}");
-        if (_mode == AssignMode.Atss && MeasureAgreement) AddAgreement(inputs, batch);
+        if (_mode == AssignMode.Atss && MeasureAlignment) AddAlignment(inputs, batch);
         var sw = Stopwatch.StartNew();
         BatchAssignment? own = _mode == AssignMode.Atss ? null : criterion.Assign(inputs, Gts(batch), _mode);
         var assignTime = sw.Elapsed;
@@ -146,26 +146,37 @@ internal sealed class StepRunner(ToodDetector model, ToodLoss criterion, IReadOn
         ResetGroup();
     }
 
-    /// <summary>[2] device counts (shared positives, TAL positives) measured since the last call, or null; the caller
-    /// reads them with its epoch-end read (<see cref="AgreementFrom"/>) and disposes them.</summary>
-    public Tensor? TakeAgreementCounts()
+    /// <summary>[2] device sums (Σ best t over gts, number of gts) measured since the last call, or null; the caller reads
+    /// them with its epoch-end read (<see cref="AlignmentFrom"/>) and disposes them.</summary>
+    public Tensor? TakeAlignmentSums()
     {
-        var counts = _agreement;
-        _agreement = null;
-        return counts;
+        var sums = _alignment;
+        _alignment = null;
+        return sums;
     }
 
-    /// <summary>Σ shared / Σ TAL positives from host copies of <see cref="TakeAgreementCounts"/>.</summary>
-    public static double? AgreementFrom(ReadOnlySpan<float> counts) => counts.Length < 2 ? null : counts[1] > 0 ? counts[0] / counts[1] : 0;
+    /// <summary>The mean best t over gts from host copies of <see cref="TakeAlignmentSums"/>; null without gts.</summary>
+    public static double? AlignmentFrom(ReadOnlySpan<float> sums) => sums.Length < 2 || sums[1] <= 0 ? null : sums[0] / sums[1];
 
-    private void AddAgreement(LossInputs inputs, Batch batch)
+    private void AddAlignment(LossInputs inputs, Batch batch)
     {
         using var scope = NewDisposeScope();
-        using var tal = criterion.Assign(inputs, Gts(batch), AssignMode.TaskAligned);
-        var shared = tal.PositiveMask.logical_and(_warm[_done].PositiveMask);
-        var counts = stack(new[] { shared.sum(), tal.PositiveMask.sum() }).to_type(ScalarType.Float32);
-        if (_agreement is null) _agreement = counts.DetachFromDisposeScope();
-        else _agreement.add_(counts);
+        using var noGrad = no_grad();
+        var tal = criterion.TaskAligned;
+        var sums = zeros(2, dtype: ScalarType.Float32, device: device);
+        for (int b = 0; b < batch.GtBoxes.Count; b++)
+        {
+            var gtBoxes = batch.GtBoxes[b].to(device);
+            if (gtBoxes.shape[0] == 0) continue;
+            var u = Assign.BoxOps.PairwiseIoU(inputs.Boxes[b].detach(), gtBoxes);                       // [A,G]
+            var s = inputs.Scores[b].detach().index_select(1, batch.GtLabels[b].to(device));          // [A,G]
+            var inside = Assign.BoxOps.PointsInsideBoxes(inputs.AnchorPoints, gtBoxes);
+            if (inputs.ValidMask is { } valid) inside = inside.logical_and(valid[b].unsqueeze(1));
+            var t = (s.pow(tal.Alpha) * u.pow(tal.Beta)).where(inside, zeros_like(u));
+            sums.add_(stack(new[] { t.amax(new long[] { 0 }).sum(), full(1, gtBoxes.shape[0], dtype: ScalarType.Float32, device: device)[0] }));
+        }
+        if (_alignment is null) _alignment = sums.DetachFromDisposeScope();
+        else _alignment.add_(sums);
     }
 
     private void ResetGroup()
@@ -200,7 +211,7 @@ internal sealed class StepRunner(ToodDetector model, ToodLoss criterion, IReadOn
     public void Dispose()
     {
         ResetGroup();
-        _agreement?.Dispose();
+        _alignment?.Dispose();
         _points?.Dispose();
         _strides?.Dispose();
     }

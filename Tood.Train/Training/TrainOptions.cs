@@ -49,9 +49,10 @@ public sealed record TrainOptions
     public ScheduleKind Schedule { get; init; } = ScheduleKind.Step;
     /// <summary>ATSS warm-up epochs before TAL (spec §4, P4).</summary>
     public int WarmupEpochs { get; init; } = 4;
-    /// <summary>After <see cref="WarmupEpochs"/>, TAL starts at the first epoch whose ATSS/TAL positive agreement reached this
-    /// (<see cref="Handover"/>); 0 = right after the warm-up epochs, the paper's fixed schedule.</summary>
-    public double HandoverAgreement { get; init; } = 0.5;
+    /// <summary>After <see cref="WarmupEpochs"/>, TAL starts at the first epoch whose alignment — TAL's t = s·u⁶ at each gt's
+    /// best-aligned anchor, averaged over gts — reached this (<see cref="Handover"/>); 0 = right after the warm-up
+    /// epochs, the paper's fixed schedule.</summary>
+    public double HandoverAlignment { get; init; } = 0.2;
     /// <summary>Micro-batches per optimizer step (spec P6: accumulate to the paper's 16 images). The group is normalised
     /// by its sums over all its images, exactly as one batch of them (<see cref="StepRunner"/>).</summary>
     public int Accumulate { get; init; } = 1;
@@ -100,7 +101,7 @@ public sealed record TrainOptions
         Check(Lr > 0 && double.IsFinite(Lr), $"--lr must be positive, got {Lr}");
         Check(WarmupIters >= 0, $"--warmup-iters must be ≥ 0, got {WarmupIters}");
         Check(WarmupEpochs >= 0, $"--warmup-epochs must be ≥ 0, got {WarmupEpochs}");
-        Check(HandoverAgreement is >= 0 and <= 1, $"--handover-agreement must be in [0,1], got {HandoverAgreement}");
+        Check(HandoverAlignment is >= 0 and <= 1, $"--handover-alignment must be in [0,1], got {HandoverAlignment}");
         Check(Accumulate >= 1, $"--accumulate must be ≥ 1, got {Accumulate}");
         Check(ClipGrad is null || ClipGrad > 0, $"--clip-grad must be positive, got {ClipGrad}");
         Check(Workers >= 1, $"--workers must be ≥ 1, got {Workers}");

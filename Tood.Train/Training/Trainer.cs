@@ -122,11 +122,11 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
         long itersDoneThisRun = 0;
         var groups = new BatchGroups(batches, o.Accumulate);
         using var runner = new StepRunner(model, criterion, parameters, optimizer, device, o.ClipGrad);
-        var handover = new Handover(o.WarmupEpochs, o.HandoverAgreement, talFrom);
+        var handover = new Handover(o.WarmupEpochs, o.HandoverAlignment, talFrom);
         for (int epoch = startEpoch; epoch < o.Epochs; epoch++)
         {
             var mode = handover.ModeFor(epoch);
-            runner.MeasureAgreement = handover.Measures(epoch);
+            runner.MeasureAlignment = handover.Measures(epoch);
             var epochTimer = Stopwatch.StartNew();
             using var monitor = new StepMonitor(device);
             double waitSum = 0;
@@ -193,14 +193,14 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
             // non-finite gradient in the epoch's last step has no later loss to show up in).
             MonitorReading epochStats;
             using (var finite = ParametersFinite(model))
-            using (var agreement = runner.TakeAgreementCounts())
-                epochStats = monitor.Read(Reads, finite, agreement);
+            using (var alignment = runner.TakeAlignmentSums())
+                epochStats = monitor.Read(Reads, finite, alignment);
             ThrowIfNonFinite(epochStats, lastPath);
             if (!epochStats.ExtraFlag)
                 throw new NonFiniteLossException(string.Create(inv,
                     $"non-finite parameters after epoch {epoch + 1} (step {step}): a non-finite gradient in the epoch's last step; last good checkpoint: {(File.Exists(lastPath) ? lastPath : "none")}"));
 
-            if (handover.EndEpoch(epoch, StepRunner.AgreementFrom(epochStats.Extra)) is { } handoverLine) _log.WriteLine(handoverLine);
+            if (handover.EndEpoch(epoch, StepRunner.AlignmentFrom(epochStats.Extra)) is { } handoverLine) _log.WriteLine(handoverLine);
 
             double? ap = null, ap50 = null;
             if (val is not null && ((epoch + 1) % o.ValEvery == 0 || epoch + 1 == o.Epochs))
@@ -280,7 +280,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
                 ["schedule"] = o.Schedule.ToString().ToLowerInvariant(),
                 ["warmup_iters"] = o.WarmupIters.ToString(inv),
                 ["warmup_epochs"] = o.WarmupEpochs.ToString(inv),
-                ["handover_agreement"] = o.HandoverAgreement.ToString("R", inv),
+                ["handover_alignment"] = o.HandoverAlignment.ToString("R", inv),
                 ["init"] = o.Init is null ? "none" : Path.GetFileName(o.Init),
                 ["epochs"] = o.Epochs.ToString(inv),
                 ["batch"] = o.BatchSize.ToString(inv),
