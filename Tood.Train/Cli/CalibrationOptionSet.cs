@@ -14,7 +14,7 @@ internal sealed class CalibrationOptionSet
     private readonly Option<CalibrationMethod> _method = CliOptions.Value("--calibration-method", "minmax|percentile|entropy",
         "activation ranges: observed min/max, the 99.99th percentile of each tail, or TensorRT's entropy (KL) threshold",
         s => CalibrationMethods.TryParse(s, out var m) ? m : throw new FormatException($"--calibration-method must be minmax|percentile|entropy, got '{s}'"),
-        () => CalibrationMethod.Percentile);
+        () => CalibrationMethod.MinMax);
     private readonly Option<string?> _float = CliOptions.Text("--float-layers", "a,b|none",
         $"convs kept float, by part of their weight name (default: {string.Join(",", FloatLayers.Default.Select(r => r.Pattern))}); none quantizes every conv");
 

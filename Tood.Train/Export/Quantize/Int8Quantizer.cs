@@ -14,7 +14,7 @@ public sealed record QuantizeOptions
     /// <summary>Split of a dataset: calibrate on training images, never on the split AP is reported on.</summary>
     public string Split { get; init; } = "train";
     public int Images { get; init; } = 64;
-    public CalibrationMethod Method { get; init; } = CalibrationMethod.Percentile;
+    public CalibrationMethod Method { get; init; } = CalibrationMethod.MinMax;
     public IReadOnlyList<FloatRule> FloatLayers { get; init; } = Quantize.FloatLayers.Default;
     public Action<string>? Log { get; init; }
 }
