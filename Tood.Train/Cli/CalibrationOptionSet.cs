@@ -11,12 +11,11 @@ internal sealed class CalibrationOptionSet
         "calibration images: a dataset (YOLO data.yaml or folder, VOC folder; --calibration-split picks the split) or images (file, folder, glob); use training images, never the evaluation split");
     private readonly Option<string> _split = CliOptions.Value("--calibration-split", "S", "split of a calibration dataset", s => s, () => "train");
     private readonly Option<int> _images = CliOptions.Int("--calibration-images", "N", "calibration images, evenly spaced over DATA", 64, min: 1);
-    private readonly Option<CalibrationMethod> _method = CliOptions.Value("--calibration-method", "minmax|percentile|entropy",
+    private readonly Option<string> _method = CliOptions.Choice("--calibration-method",
         "activation ranges: observed min/max, the 99.99th percentile of each tail, or TensorRT's entropy (KL) threshold",
-        s => CalibrationMethods.TryParse(s, out var m) ? m : throw new FormatException($"--calibration-method must be minmax|percentile|entropy, got '{s}'"),
-        () => CalibrationMethod.MinMax);
+        CalibrationMethod.MinMax.Name(), [.. Enum.GetValues<CalibrationMethod>().Select(m => m.Name())]);
     private readonly Option<string?> _float = CliOptions.Text("--float-layers", "a,b|none",
-        $"convs kept float, by part of their weight name (default: {string.Join(",", FloatLayers.Default.Select(r => r.Pattern))}); none quantizes every conv");
+        "convs kept float, by part of their weight name (default: the first conv, the final predictors, the alignment branches M and O, layer attention; README \"INT8 models for CPUs\"); none quantizes every conv");
 
     public void AddTo(Command command)
     {
@@ -31,7 +30,7 @@ internal sealed class CalibrationOptionSet
         Calibration = parse.GetValue(_calibration) ?? throw new UsageException("an int8 model needs --calibration DATA (training images, never the evaluation split)"),
         Split = parse.GetRequiredValue(_split),
         Images = parse.GetValue(_images),
-        Method = parse.GetValue(_method),
+        Method = CalibrationMethods.TryParse(parse.GetRequiredValue(_method), out var m) ? m : CalibrationMethod.MinMax,
         FloatLayers = parse.GetValue(_float) is { } f ? FloatLayers.Parse(f) : FloatLayers.Default,
         Log = log,
     };

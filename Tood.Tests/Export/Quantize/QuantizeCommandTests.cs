@@ -1,5 +1,8 @@
+using Tood.Realtime.Inference;
 using Tood.Tests.Cli;
 using Tood.Tests.Data;
+using Tood.Train.Export.Onnx;
+using Tood.Train.Model;
 using Xunit;
 
 namespace Tood.Tests.Export.Quantize;
@@ -58,7 +61,7 @@ public class QuantizeCommandTests
         Assert.Contains("--fp16 and --int8 exclude each other", r.ErrorLine, StringComparison.Ordinal);
         r = await CliRun.Train("quantize", "--model", Shipped, "--output", dir["m.onnx"], "--calibration", dir["x"], "--calibration-method", "mse");
         Assert.Equal(2, r.Code);
-        Assert.Contains("--calibration-method must be minmax|percentile|entropy", r.ErrorLine, StringComparison.Ordinal);
+        Assert.Contains("--calibration-method must be minmax|percentile|entropy, got 'mse'", r.ErrorLine, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -73,5 +76,27 @@ public class QuantizeCommandTests
         r = await CliRun.Train("quantize", "--model", dir["tiny.int8.onnx"], "--output", dir["again.onnx"], "--calibration", glob);
         Assert.Equal(1, r.Code);
         Assert.Equal("tood-train quantize: error: the model is already int8; quantize its fp32 or fp16 export", r.ErrorLine);
+    }
+
+    [Fact]
+    public async Task Export_int8_writes_a_calibrated_int8_model_from_a_checkpoint()
+    {
+        using var dir = new TempDir();
+        var ck = dir["ck.tood"];
+        using (var model = ToodDetector.Create("tiny", 2)) Checkpoint.Save(ck, model, ExportTestSupport.Meta(model, 96, 64));
+        var glob = Path.Combine(SharedData.Coco128, "images", "train2017", "0000000000*.jpg");
+        var r = await CliRun.Train("export", "--checkpoint", ck, "--output", dir["m.int8.onnx"], "--imgsz", "128x96", "--int8",
+            "--calibration", glob, "--calibration-images", "3");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("from fp32", r.Out, StringComparison.Ordinal);
+        var m = ModelProto.Parser.ParseFrom(File.ReadAllBytes(dir["m.int8.onnx"]));
+        var meta = m.MetadataProps.ToDictionary(p => p.Key, p => p.Value);
+        Assert.Equal("int8", meta[ModelContract.Keys.Precision]);
+        Assert.Contains("images=3 of", meta[ModelContract.Keys.Calibration], StringComparison.Ordinal);
+        Assert.False(meta.ContainsKey(ModelContract.Keys.QuantizedFrom)); // from a checkpoint, not from a file
+        Assert.Contains(m.Graph.Node, n => n.OpType == "QuantizeLinear");
+        r = await CliRun.Train("export", "--checkpoint", ck, "--output", dir["m.onnx"], "--calibration", glob);
+        Assert.Equal(2, r.Code);
+        Assert.Contains("--calibration is for --int8 exports", r.ErrorLine, StringComparison.Ordinal);
     }
 }

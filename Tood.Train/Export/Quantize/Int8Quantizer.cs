@@ -34,7 +34,17 @@ public static class Int8Quantizer
     public static QuantizeSummary QuantizeFile(string inputPath, string outputPath, QuantizeOptions options)
     {
         var model = OnnxTensors.ReadModel(inputPath);
-        return Write(Quantize(model, options, out var summary), outputPath, summary);
+        var q = Quantize(model, options, out var summary);
+        // Which file this is the int8 of: a shipped int8 file can be checked against the fp16/fp32 file beside it.
+        q.MetadataProps.Add(new StringStringEntryProto { Key = ModelContract.Keys.QuantizedFrom, Value = $"{System.IO.Path.GetFileName(inputPath)} sha256={Sha256(inputPath)}" });
+        return Write(q, outputPath, summary);
+    }
+
+    /// <summary>Lower-case hex SHA-256 of a file.</summary>
+    public static string Sha256(string path)
+    {
+        using var fs = File.OpenRead(path);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(fs));
     }
 
     /// <summary>Writes the fp32 graph of an fp32/fp16 export (the reference an int8 model is measured against); returns the full path.</summary>
@@ -82,7 +92,7 @@ public static class Int8Quantizer
     private static IEnumerable<KeyValuePair<string, string>> Metadata(Dictionary<string, string> source, QuantizationPlan plan, CalibrationSet set, QuantizeOptions o)
     {
         foreach (var (k, v) in source)
-            if (k is not (ModelContract.Keys.Quantization or ModelContract.Keys.Calibration))
+            if (k is not (ModelContract.Keys.Quantization or ModelContract.Keys.Calibration or ModelContract.Keys.QuantizedFrom))
                 yield return new(k, k == ModelContract.Keys.Precision ? "int8" : v);
         var floatConvs = string.Join(", ", plan.FloatConvs.Select(f => f.Weight.Replace(".weight", "", StringComparison.Ordinal)));
         yield return new(ModelContract.Keys.Quantization, string.Create(CultureInfo.InvariantCulture,
