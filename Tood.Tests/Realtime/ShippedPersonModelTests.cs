@@ -10,19 +10,24 @@ namespace Tood.Tests.Realtime;
 
 /// <summary>
 /// The person detector the quickstart ships (samples/tood_r18_person.onnx, samples/make_person_model.sh: r18mlnet from
-/// the ImageNet ResNet-18 package, fine-tuned on coco128 train2017 persons) on the real camera video it annotates, at
-/// frames labelled by hand, and scored by <c>tood-live val</c> on coco128 val2017 (never used in training).
+/// the ImageNet ResNet-18 package, fine-tuned on coco128 train2017 persons) and its int8 file for CPUs
+/// (samples/tood_r18_person.int8.onnx, what the quickstart runs) on the real camera video they annotate, at frames
+/// labelled by hand, and scored by <c>tood-live val</c> on coco128 val2017 (never used in training or calibration).
 /// </summary>
 public class ShippedPersonModelTests
 {
-    private static string ModelPath => RepoPaths.Path("samples", "tood_r18_person.onnx");
+    public const string Fp16File = "tood_r18_person.onnx", Int8File = "tood_r18_person.int8.onnx";
+
+    private static string Sample(string file) => RepoPaths.Path("samples", file);
 
     /// <summary>Frame 50: the empty room (a table, a window). Frame 300: one man standing at the table, his box drawn
     /// by hand on the frame (x 382–542, y 5–385).</summary>
-    [Fact]
-    public void Finds_the_man_at_frame_300_and_nobody_in_the_empty_room_at_frame_50()
+    [Theory]
+    [InlineData(Fp16File)]
+    [InlineData(Int8File)]
+    public void Finds_the_man_at_frame_300_and_nobody_in_the_empty_room_at_frame_50(string file)
     {
-        using var detector = Detector.Load(ModelPath, new DetectorOptions { Device = DeviceSpec.Cpu });
+        using var detector = Detector.Load(Sample(file), new DetectorOptions { Device = DeviceSpec.Cpu });
         Assert.Equal(["person"], detector.ClassNames);
         detector.DecodeOptions = detector.DecodeOptions with { ScoreThreshold = 0.05f };
         var frames = ReadFrames(SharedData.PersonVideo, 50, 300);
@@ -43,19 +48,35 @@ public class ShippedPersonModelTests
 
     /// <summary>
     /// The shipped file's COCO stats on coco128 val2017 persons, as <c>tood-live val</c> prints them (BENCHMARKS.md §8).
-    /// Measured here: AP 0.063, AP50 0.187; the bars leave room for another CPU's float rounding.
+    /// Measured here: AP 0.063, AP50 0.187 (fp16), AP 0.063, AP50 0.189 (int8); the bars leave room for another CPU's
+    /// float rounding, and hold the int8 file within 0.013 of the fp16 one.
     /// </summary>
-    [Fact]
-    public async Task Tood_live_val_scores_the_shipped_file_on_coco128_val2017()
+    [Theory]
+    [InlineData(Fp16File)]
+    [InlineData(Int8File)]
+    public async Task Tood_live_val_scores_the_shipped_file_on_coco128_val2017(string file)
     {
         using var dir = new TempDir();
-        var r = await CliRun.Live("val", "--model", ModelPath, "--data", Path.Combine(SharedData.Coco128, "data.yaml"), "--split", "val",
+        var r = await CliRun.Live("val", "--model", Sample(file), "--data", Path.Combine(SharedData.Coco128, "data.yaml"), "--split", "val",
             "--device", "cpu", "--json", dir["val.json"]);
         Assert.True(r.Code == 0, r.Err);
         var report = ValidationReport.FromJson(File.ReadAllText(dir["val.json"]));
         Assert.Equal(["person"], report.Classes.Evaluated.Select(c => c.Name));
         Assert.InRange(report.Stats.AP50, 0.175, 0.2);
         Assert.InRange(report.Stats.AP, 0.055, 0.071);
+    }
+
+    /// <summary>The int8 file is the quantization of the fp16 file beside it: replacing tood_r18_person.onnx without
+    /// regenerating the int8 file fails here, with the one command that does it.</summary>
+    [Fact]
+    public void Int8_file_is_the_quantization_of_the_shipped_fp16_file()
+    {
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Sample(Int8File));
+        var meta = session.ModelMetadata.CustomMetadataMap;
+        Assert.Equal("int8", meta[ModelContract.Keys.Precision]);
+        Assert.True(meta[ModelContract.Keys.QuantizedFrom] == $"{Fp16File} sha256={Tood.Train.Export.Quantize.Int8Quantizer.Sha256(Sample(Fp16File))}",
+            $"samples/{Int8File} was quantized from another {Fp16File} ({meta[ModelContract.Keys.QuantizedFrom]}); regenerate it: INT8_ONLY=1 samples/make_person_model.sh");
+        Assert.Contains("data.yaml (train)", meta[ModelContract.Keys.Calibration], StringComparison.Ordinal);
     }
 
     private static Mat[] ReadFrames(string video, params int[] indices)
