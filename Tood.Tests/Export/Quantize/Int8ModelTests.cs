@@ -38,6 +38,22 @@ public class Int8ModelTests(PersonInt8Fixture fx) : IClassFixture<PersonInt8Fixt
         Assert.All(int8Convs, c => Assert.Equal((int)TensorProto.Types.DataType.Int8, init[producer[c.Input[1]].Input[0]].DataType));
     }
 
+    /// <summary>An int8 model opened on a GPU provider logs one warning (a simulated DirectML device: the CPU provider
+    /// stands in, the fault-injection seam); on the CPU it logs nothing about int8.</summary>
+    [Fact]
+    public void Int8_model_on_a_gpu_provider_logs_a_warning()
+    {
+        var log = new List<string>();
+        var dml = new DeviceSpec(DeviceKind.DirectML);
+        var faults = new DeviceFaultInjection { SimulatedDevice = dml, OnRun = _ => null };
+        using (Detector.Load(fx.Int8, new DetectorOptions { Device = dml, Log = log.Add, Faults = faults })) { }
+        var warning = Assert.Single(log, l => l.Contains("int8", StringComparison.Ordinal));
+        Assert.StartsWith("warning: model person.int8.onnx is int8 (QDQ); DmlExecutionProvider runs it dequantized", warning, StringComparison.Ordinal);
+        log.Clear();
+        using (Detector.Load(fx.Int8, new DetectorOptions { Device = DeviceSpec.Cpu, Log = log.Add })) { }
+        Assert.DoesNotContain(log, l => l.Contains("int8", StringComparison.Ordinal));
+    }
+
     /// <summary>ONNX Runtime's CPU provider really runs the int8 kernels: its optimised graph has one QLinearConv per
     /// quantized conv (DQ→Conv→Q fused) and the residual Adds as QLinearAdd.</summary>
     [Fact]
