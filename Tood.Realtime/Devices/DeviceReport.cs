@@ -20,6 +20,7 @@ public sealed record DeviceReport(OnnxRuntimeInfo Runtime, DxgiSnapshot? Dxgi)
         if (!Runtime.VersionsMatch)
             sb.Append(ci, $"warning: the native library and the managed API are different releases; install the pair docs/onnxruntime-versions.md names\n");
         sb.Append(ci, $"execution providers: {string.Join(", ", Runtime.Providers)}\n");
+        if (Tood.Realtime.Inference.Int8Providers.DevicesNote(Runtime.Providers) is { } int8) sb.Append(int8).Append('\n');
         if (Dxgi is null)
         {
             sb.Append(OperatingSystem.IsWindows() ? "DXGI adapters: could not be listed\n" : "DXGI adapters: none (DirectML and DXGI are Windows-only)\n");

@@ -73,6 +73,7 @@ internal sealed class InferenceEngine : IDisposable
         try
         {
             var info = Validate(modelPath, session, out _, out int anchors);
+            if (Int8Providers.Warning(info, onDevice) is { } int8) log?.Invoke(int8);
             int? fixedRun = info.FixedBatch ?? GraphBatch(session) ?? (onDevice.Kind == DeviceKind.DirectML ? maxBatch : null);
             if (fixedRun is { } f && maxBatch > f)
                 throw new ModelContractException($"model {Path.GetFileName(modelPath)} has a fixed batch of {f}; --batch {maxBatch} is larger");

@@ -32,7 +32,10 @@ public static class ModelContract
         public const string Letterbox = "tood.letterbox";           // "top-left;pad=104,116,124"
         public const string TrainingData = "tood.training_data";    // free text summary
         public const string ExporterVersion = "tood.exporter_version";
-        public const string Precision = "tood.precision";           // fp32 | fp16
+        public const string Precision = "tood.precision";           // fp32 | fp16 | int8
+        public const string Quantization = "tood.quantization";     // int8 only: what is int8 and what stays float
+        public const string Calibration = "tood.calibration";       // int8 only: method, images, data source
+        public const string QuantizedFrom = "tood.quantized_from";  // int8 of an ONNX file: "name sha256=hex" of that file
         public const string BatchMode = "tood.batch";               // "dynamic" or a fixed int
     }
 

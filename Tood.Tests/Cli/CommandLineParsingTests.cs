@@ -73,7 +73,7 @@ public class CommandLineParsingTests(RealtimeFixture fx)
         Assert.Equal((2, "tood-train info: error: --preset given more than once (see tood-train info --help)"), (r.Code, r.ErrorLine));
         r = await CliRun.Train("deploy");
         Assert.Equal(2, r.Code);
-        Assert.StartsWith("tood-train: error: unknown command 'deploy' (commands: train, eval, export, import-mmdet, info, synth, ablate, bench-train)", r.ErrorLine);
+        Assert.StartsWith("tood-train: error: unknown command 'deploy' (commands: train, eval, export, quantize, import-mmdet, info, synth, ablate, bench-train)", r.ErrorLine);
     }
 
     [Fact]

@@ -133,6 +133,7 @@ public class DeviceReportTests
         Assert.Equal(
             "ONNX Runtime 1.23.0 (native library), managed API 1.23.0\n" +
             "execution providers: DmlExecutionProvider, CPUExecutionProvider\n" +
+            "int8 models (tood.precision=int8): int8 kernels on CPUExecutionProvider only; DmlExecutionProvider runs them dequantized, in float (no speed-up: use --device cpu)\n" +
             "DXGI adapters (--device dml:N runs on adapter N; --device dml on the one marked *):\n" +
             "    0  Intel(R) UHD Graphics 620         128 MiB dedicated\n" +
             "  * 1  NVIDIA GeForce MX250             2048 MiB dedicated\n" +

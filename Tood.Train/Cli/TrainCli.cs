@@ -20,6 +20,7 @@ public static class TrainCli
             new TrainCommand(),
             new EvalCommand(),
             new ExportCommand(),
+            new QuantizeCommand(),
             new ImportMmdetCommand(),
             new InfoCommand(),
             new SynthCommand(),

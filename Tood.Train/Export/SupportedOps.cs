@@ -6,6 +6,8 @@ namespace Tood.Train.Export;
 /// provider at this opset (GridSample needs opset ≥ 16, spec §9 P8), so an exported model runs on every
 /// provider tood-live selects. Shape-only ops (Shape/Slice/Concat on int64) are placed on the CPU by ORT.
 /// Adding an op here is a portability decision: check both providers' operator tables first.
+/// QuantizeLinear/DequantizeLinear appear only in int8 exports (Export/Quantize): both providers implement them
+/// at opset 17 (per-axis scales included); only the CPU provider fuses them into int8 kernels (README "INT8").
 /// </summary>
 public static class SupportedOps
 {
@@ -15,6 +17,7 @@ public static class SupportedOps
         "Cast",
         "Concat",
         "Conv",
+        "DequantizeLinear",
         "Div",
         "Exp",
         "Gather",
@@ -25,6 +28,7 @@ public static class SupportedOps
         "MaxPool",
         "Mul",
         "Or",
+        "QuantizeLinear",
         "Relu",
         "Reshape",
         "Resize",

@@ -4,7 +4,7 @@ using Tood.Realtime.Video.Ffmpeg;
 
 namespace Tood.Live.Bench;
 
-/// <summary>What <c>tood-live bench</c> measures: one model, one video, one batch size.</summary>
+/// <summary>What <c>tood-live bench</c> measures: one model (or, compared, each of several), one video, one batch size.</summary>
 public sealed record BenchOptions
 {
     public required string Model { get; init; }
@@ -20,5 +20,7 @@ public sealed record BenchOptions
     public FfmpegTool? Ffmpeg { get; init; } = FfmpegTool.Find();
     /// <summary>Skip the OpenCV DNN attempt.</summary>
     public bool SkipOpenCvDnn { get; init; }
+    /// <summary>Comparisons (several models): interleaved rounds per mode, reported as medians.</summary>
+    public int Rounds { get; init; } = 3;
     public Action<string>? Log { get; init; }
 }

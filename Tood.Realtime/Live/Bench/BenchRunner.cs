@@ -41,15 +41,7 @@ public static class BenchRunner
             log("raw: session.Run on pre-filled buffers ...");
             var raw = Raw(detector, o);
             log("pipeline: VideoPipeline file mode with mp4 output ...");
-            RunSummary summary;
-            var cpu0 = CpuSeconds();
-            using (var src = new LimitedFrameSource(VideoCaptureSource.OpenFile(o.Source), o.Frames))
-            {
-                // DrawStatus: the same drawing work as the naive loop below, which draws an FPS line on every frame.
-                var pipeline = new VideoPipeline(detector, new VideoPipelineOptions { Batch = o.Batch, OutputVideo = Path.Combine(tmp, "pipeline.mp4"), Codec = o.Codec, Ffmpeg = o.Ffmpeg, DrawStatus = true, Log = log }, src);
-                summary = await pipeline.RunAsync(ct);
-            }
-            var pipe = ModeResult.Of(summary.Frames, summary.Seconds, CpuSeconds() - cpu0, PeakWorkingSet());
+            var (pipe, summary) = await Pipeline(detector, o, Path.Combine(tmp, "pipeline.mp4"), log, ct);
             log("naive: single-thread loop ...");
             var (naive, naiveStages) = Naive(detector, o, Path.Combine(tmp, "naive.mp4"), ct);
 
@@ -75,12 +67,26 @@ public static class BenchRunner
         }
     }
 
-    private static Detector Load(BenchOptions o, CpuThreading cpu, Action<string> log) =>
+    internal static Detector Load(BenchOptions o, CpuThreading cpu, Action<string> log) =>
         Detector.Load(o.Model, new DetectorOptions
         {
             Device = o.Device, MaxBatch = o.Batch, BufferSets = 4, Log = log,
             Cpu = cpu,
         });
+
+    /// <summary>The file-mode VideoPipeline on the first F frames, mp4 written to <paramref name="output"/>.</summary>
+    internal static async Task<(ModeResult Result, RunSummary Summary)> Pipeline(Detector detector, BenchOptions o, string output, Action<string> log, CancellationToken ct)
+    {
+        var cpu0 = CpuSeconds();
+        RunSummary summary;
+        using (var src = new LimitedFrameSource(VideoCaptureSource.OpenFile(o.Source), o.Frames))
+        {
+            // DrawStatus: the same drawing work as the naive loop, which draws an FPS line on every frame.
+            var pipeline = new VideoPipeline(detector, new VideoPipelineOptions { Batch = o.Batch, OutputVideo = output, Codec = o.Codec, Ffmpeg = o.Ffmpeg, DrawStatus = true, Log = log }, src);
+            summary = await pipeline.RunAsync(ct);
+        }
+        return (ModeResult.Of(summary.Frames, summary.Seconds, CpuSeconds() - cpu0, PeakWorkingSet()), summary);
+    }
 
     private static double CpuSeconds() => ProcessCpu.TotalSeconds();
 
@@ -93,7 +99,7 @@ public static class BenchRunner
 
     /// <summary>Real frames letterboxed once, then only session.Run in a loop (one warm-up run first), from as
     /// many threads as the engine allows runs in flight, each on its own slot.</summary>
-    private static ModeResult Raw(Detector detector, BenchOptions o)
+    internal static ModeResult Raw(Detector detector, BenchOptions o)
     {
         var engine = detector.Engine;
         int workers = engine.ConcurrentRuns;
