@@ -49,6 +49,19 @@ public class StarvedGtTests
     }
 
     [Fact]
+    public void A_starved_gt_without_inside_anchors_leaves_every_weight_finite()
+    {
+        // g0 (50,50,51,51) is smaller than the anchor spacing: no anchor inside, starved, nothing to feed. a1 overlaps
+        // no gt, so its best-gt index falls on g0's column; its t̂ must still be a number (it is masked to 0).
+        var points = Rows(2, 10, 10, 100, 100);
+        var pred = Rows(4, 0, 0, 20, 20, 100, 100, 110, 110);
+        using var r = new TaskAlignedAssigner(topk: 1).Assign(Rows(1, .5f, .5f), pred, points, Rows(4, 50, 50, 51, 51, 0, 0, 20, 20), Longs(0, 0));
+        Assert.Equal([true, false], r.PositiveMask.data<bool>().ToArray());
+        Assert.All(r.Weights.data<float>().ToArray(), w => Assert.InRange(w, 0f, 1f));
+        Close(1.0 / (1 + 1e-7), r.Weights[0].item<float>(), 1e-6, "t̂(a0)");
+    }
+
+    [Fact]
     public void A_gt_that_mmdet_feeds_keeps_exactly_its_positives()
     {
         // Top-3: a1 (outside) is a candidate but a0 and a2 are too; a2's t = 0 fails t > 0, so only a0 — as in mmdet.

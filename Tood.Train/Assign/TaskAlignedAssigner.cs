@@ -125,7 +125,11 @@ public sealed class TaskAlignedAssigner
         var fed = candidate.logical_and(tInside.gt(0));
         // Steps 7-8 normalise t per gt, so a fed gt's t is first scaled to max 1: t̂ is then the same as from the
         // floored t, without the 1e-7 eps swamping a tiny floored t (0/0 from the underflowed scores).
-        var scaled = floored / tInside.amax(new long[] { 0 }, keepdim: true).clamp_min(double.Epsilon);
+        // A gt with no inside anchor (smaller than the stride) has no maximum to scale by: its column stays 0, never
+        // inf — every anchor's t̂ is computed from the column of its best gt before the positives mask it, and an
+        // inf there became NaN = inf·0 (a crash in the QFL's BCE, measured on 8 real photos).
+        var colMax = tInside.amax(new long[] { 0 }, keepdim: true);
+        var scaled = (floored / colMax.clamp_min(1e-30)).where(colMax.gt(0), zeros_like(floored)).clamp(0, 1);
         return (fed.where(starved, pos), scaled.where(starved, t));
     }
 
