@@ -35,6 +35,15 @@ public class HandoverTests
     }
 
     [Fact]
+    public void The_last_epoch_measures_nothing()
+    {
+        var atssOnly = new Handover(minWarmupEpochs: 4, threshold: 0.2, totalEpochs: 4);
+        Assert.False(atssOnly.Measures(3));
+        Assert.Null(atssOnly.EndEpoch(3, 0.9));
+        Assert.True(new Handover(minWarmupEpochs: 4, threshold: 0.2, totalEpochs: 5).Measures(3));
+    }
+
+    [Fact]
     public void A_resumed_run_keeps_its_decision()
     {
         var h = new Handover(minWarmupEpochs: 4, threshold: 0.5, talFromEpoch: 7);

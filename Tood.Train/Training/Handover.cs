@@ -15,7 +15,9 @@ namespace Tood.Train.Training;
 /// alignment — t at each gt's best-aligned inside anchor, averaged over the gts of an epoch — reaches
 /// <see cref="Threshold"/>. Threshold 0 is the paper's fixed schedule.</para>
 /// </summary>
-internal sealed class Handover(int minWarmupEpochs, double threshold, int? talFromEpoch = null)
+/// <param name="totalEpochs">The run's epochs: the last one decides nothing, so it measures nothing (an ATSS-only run,
+/// <c>--warmup-epochs</c> = <c>--epochs</c>, never measures).</param>
+internal sealed class Handover(int minWarmupEpochs, double threshold, int? talFromEpoch = null, int totalEpochs = int.MaxValue)
 {
     /// <summary>The alignment that starts TAL; 0 = at <c>minWarmupEpochs</c> regardless.</summary>
     public double Threshold { get; } = threshold;
@@ -29,7 +31,7 @@ internal sealed class Handover(int minWarmupEpochs, double threshold, int? talFr
         : AssignMode.Atss;
 
     /// <summary>Whether this epoch's steps should measure the alignment (its end may decide the hand-over).</summary>
-    public bool Measures(int epoch) => Threshold > 0 && TalFromEpoch is null && epoch + 1 >= minWarmupEpochs;
+    public bool Measures(int epoch) => Threshold > 0 && TalFromEpoch is null && epoch + 1 >= minWarmupEpochs && epoch + 1 < totalEpochs;
 
     /// <summary>Records an epoch's measured alignment; returns the line to log, or null when nothing was measured.</summary>
     public string? EndEpoch(int epoch, double? alignment)

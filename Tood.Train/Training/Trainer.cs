@@ -122,7 +122,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
         long itersDoneThisRun = 0;
         var groups = new BatchGroups(batches, o.Accumulate);
         using var runner = new StepRunner(model, criterion, parameters, optimizer, device, o.ClipGrad);
-        var handover = new Handover(o.WarmupEpochs, o.HandoverAlignment, talFrom);
+        var handover = new Handover(o.WarmupEpochs, o.HandoverAlignment, talFrom, o.Epochs);
         for (int epoch = startEpoch; epoch < o.Epochs; epoch++)
         {
             var mode = handover.ModeFor(epoch);
@@ -165,7 +165,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
                             runner.EndGroup(lr, monitor);
                             step++;
                             if (o.SaveEvery is { } every && step % every == 0 && it < batches)
-                                Checkpoint.Save(lastPath, model, Meta(model, train, map, epoch, step, best, o) with { EpochIterations = it, TalFromEpoch = handover.TalFromEpoch }, optimizer);
+                                Checkpoint.Save(lastPath, model, Meta(model, train, map, epoch, step, best, handover, o) with { EpochIterations = it }, optimizer);
                             tOptim = Seconds(Stopwatch.GetTimestamp() - tOpt);
                             if (interactive || logDue)
                             {
@@ -214,7 +214,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
             bool isBest = ap is { } a && (best is null || a > best);
             if (isBest) best = ap;
 
-            var meta = Meta(model, train, map, epoch + 1, step, best, o) with { TalFromEpoch = handover.TalFromEpoch };
+            var meta = Meta(model, train, map, epoch + 1, step, best, handover, o);
             Checkpoint.Save(lastPath, model, meta, optimizer);
             if (isBest) Checkpoint.Save(bestPath, model, meta);
 
@@ -258,7 +258,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
         else _log.WriteLine(line);
     }
 
-    private static CheckpointMeta Meta(ToodDetector model, CocoDetectionDataset train, CategoryMap map, int epochsDone, long step, double? best, TrainOptions o)
+    private static CheckpointMeta Meta(ToodDetector model, CocoDetectionDataset train, CategoryMap map, int epochsDone, long step, double? best, Handover handover, TrainOptions o)
     {
         var inv = CultureInfo.InvariantCulture;
         return new CheckpointMeta
@@ -272,6 +272,7 @@ public sealed class Trainer(TrainOptions options, TextWriter? log = null)
             Epoch = epochsDone,
             GlobalStep = step,
             BestMap = best,
+            TalFromEpoch = handover.TalFromEpoch,
             TrainingData = o.DataCredit is null ? train.Summary() : $"{train.Summary()}. {o.DataCredit}",
             Extra = new Dictionary<string, string>
             {
