@@ -52,16 +52,10 @@ public sealed class TaskAlignedAssigner
 
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var s = scores.detach().to_type(ScalarType.Float32);
-        var d = predBoxes.detach().to_type(ScalarType.Float32);
         var pts = anchorPoints.detach().to_type(ScalarType.Float32);
         var gb = gtBoxes.detach().to_type(ScalarType.Float32);
         var gl = gtLabels.detach().to_type(ScalarType.Int64);
-
-        // steps 1-3: u = IoU(pred, gt) (P1 clamp), s_g = S[:, label_g], t = s^α·u^β.
-        var u = BoxOps.PairwiseIoU(d, gb);                                     // [A,G]
-        var sg = s.index_select(1, gl);                                        // [A,G]
-        var t = sg.pow(Alpha) * u.pow(Beta);
+        var (t, u, sg) = Metric(scores, predBoxes, gb, gl);                    // [A,G] each
         var valid = validMask?.to_type(ScalarType.Bool);
         // Invalid anchors rank below every valid one (t ≥ 0) and fail t > 0, which equals
         // running on the valid subset only.
@@ -95,6 +89,18 @@ public sealed class TaskAlignedAssigner
 
         var labelWeights = valid ?? ones(numAnchors, dtype: ScalarType.Bool, device: device);
         return AssignResult.FromAssignment(numClasses, pts, positive, best, gb, gl, tHat, uAssigned, labelWeights);
+    }
+
+    /// <summary>
+    /// Steps 1-3 for one image, without gradients: u = IoU(pred, gt) (P1 clamp), s_g = S[:, label_g] and the alignment
+    /// t = s_g^α·u^β, each [A,G] float32. The trainer's warm-up hand-over (<c>Handover</c>) measures the same t.
+    /// </summary>
+    internal (Tensor T, Tensor U, Tensor ScoreAtGt) Metric(Tensor scores, Tensor predBoxes, Tensor gtBoxes, Tensor gtLabels)
+    {
+        using var noGrad = no_grad();
+        var u = BoxOps.PairwiseIoU(predBoxes.detach().to_type(ScalarType.Float32), gtBoxes.detach().to_type(ScalarType.Float32));
+        var sg = scores.detach().to_type(ScalarType.Float32).index_select(1, gtLabels.to_type(ScalarType.Int64));
+        return (sg.pow(Alpha) * u.pow(Beta), u, sg);
     }
 
     /// <summary>

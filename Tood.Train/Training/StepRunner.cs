@@ -162,18 +162,17 @@ internal sealed class StepRunner(ToodDetector model, ToodLoss criterion, IReadOn
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var tal = criterion.TaskAligned;
         var sums = zeros(2, dtype: ScalarType.Float32, device: device);
         for (int b = 0; b < batch.GtBoxes.Count; b++)
         {
             var gtBoxes = batch.GtBoxes[b].to(device);
-            if (gtBoxes.shape[0] == 0) continue;
-            var u = Assign.BoxOps.PairwiseIoU(inputs.Boxes[b].detach(), gtBoxes);                       // [A,G]
-            var s = inputs.Scores[b].detach().index_select(1, batch.GtLabels[b].to(device));          // [A,G]
+            long gts = gtBoxes.shape[0];
+            if (gts == 0) continue;
+            var (t, _, _) = criterion.TaskAligned.Metric(inputs.Scores[b], inputs.Boxes[b], gtBoxes, batch.GtLabels[b].to(device));
             var inside = Assign.BoxOps.PointsInsideBoxes(inputs.AnchorPoints, gtBoxes);
             if (inputs.ValidMask is { } valid) inside = inside.logical_and(valid[b].unsqueeze(1));
-            var t = (s.pow(tal.Alpha) * u.pow(tal.Beta)).where(inside, zeros_like(u));
-            sums.add_(stack(new[] { t.amax(new long[] { 0 }).sum(), full(1, gtBoxes.shape[0], dtype: ScalarType.Float32, device: device)[0] }));
+            sums[0].add_(t.where(inside, zeros_like(t)).amax(new long[] { 0 }).sum());
+            sums[1].add_(gts);
         }
         if (_alignment is null) _alignment = sums.DetachFromDisposeScope();
         else _alignment.add_(sums);
