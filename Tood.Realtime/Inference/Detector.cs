@@ -58,8 +58,7 @@ public sealed class Detector : IDisposable
             var slot = _engine.Rent();
             try
             {
-                for (int i = 0; i < n; i++) geometry[i] = slot.Target(i).Write(images[start + i]);
-                slot.Count = n;
+                slot.Load(images, start, n, geometry);
                 _engine.Run(slot);
                 for (int i = 0; i < n; i++)
                 {

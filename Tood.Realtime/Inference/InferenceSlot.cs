@@ -35,8 +35,22 @@ internal sealed class InferenceSlot : IDisposable
         for (int i = 0; i < capacity; i++) _targets[i] = new LetterboxTarget(_input.PointerAt(i * _imageBytes), width, height);
     }
 
-    public LetterboxTarget Target(int image) => _targets[image];
-    public Span<byte> Image(int image) => _input.Span.Slice(image * _imageBytes, _imageBytes);
+    /// <summary>
+    /// The one routine that puts frames into a model input: letterboxes <paramref name="count"/> frames from
+    /// <paramref name="start"/> into images 0…count-1 (the runtime's <see cref="LetterboxTarget"/>), records each
+    /// frame's geometry for decoding and sets <see cref="Count"/>.
+    /// </summary>
+    public void Load(IReadOnlyList<OpenCvSharp.Mat> frames, int start, int count, Span<Letterbox> geometry)
+    {
+        for (int i = 0; i < count; i++) geometry[i] = _targets[i].Write(frames[start + i]);
+        Count = count;
+    }
+
+    /// <summary>Image <paramref name="image"/> of the model input (uint8 HWC BGR).</summary>
+    public ReadOnlySpan<byte> Image(int image) => _input.Span.Slice(image * _imageBytes, _imageBytes);
+
+    /// <summary>Copies an image letterboxed ahead of time (file mode's parallel letterbox stage) into image <paramref name="image"/>.</summary>
+    public void CopyImage(int image, ReadOnlySpan<byte> letterboxed) => letterboxed.CopyTo(_input.Span.Slice(image * _imageBytes, _imageBytes));
     public ReadOnlySpan<float> Boxes(int image) => _boxes.Span.Slice(image * _anchors * 4, _anchors * 4);
     public ReadOnlySpan<float> Scores(int image) => _scores.Span.Slice(image * _anchors * _classes, _anchors * _classes);
 

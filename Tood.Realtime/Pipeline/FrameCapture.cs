@@ -34,14 +34,15 @@ internal sealed class FrameCapture(IFrameSource source, int stream, int vidStrid
     public int Stream => stream;
 
     /// <summary>Starts the capture thread; the task ends with the stream (also when it failed: see <see cref="SourceError"/>).</summary>
-    public Task Start(ChannelWriter<FrameEnvelope> writer, CancellationTokenSource abort) =>
-        Task.Factory.StartNew(() => Run(writer, abort), abort.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    public Task Start(ChannelWriter<FrameEnvelope> writer, RunContext context) =>
+        Task.Factory.StartNew(() => Run(writer, context), context.AbortToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-    private void Run(ChannelWriter<FrameEnvelope> writer, CancellationTokenSource abort)
+    private void Run(ChannelWriter<FrameEnvelope> writer, RunContext context)
     {
+        var abort = context.AbortToken;
         try
         {
-            double fps = source.Fps > 0 && double.IsFinite(source.Fps) ? source.Fps : 30;
+            double fps = source.FrameRate;
             long start = Stopwatch.GetTimestamp();
             for (long index = 0; !stop.IsCancellationRequested && !abort.IsCancellationRequested; index++)
             {
@@ -87,14 +88,14 @@ internal sealed class FrameCapture(IFrameSource source, int stream, int vidStrid
                 try
                 {
                     while (!writer.TryWrite(env))
-                        if (!writer.WaitToWriteAsync(abort.Token).AsTask().GetAwaiter().GetResult()) { env.Dispose(); return; }
+                        if (!writer.WaitToWriteAsync(abort).AsTask().GetAwaiter().GetResult()) { env.Dispose(); return; }
                 }
                 catch { env.Dispose(); throw; }
             }
         }
         catch (Exception)
         {
-            abort.Cancel();
+            context.Abort();
             throw;
         }
     }

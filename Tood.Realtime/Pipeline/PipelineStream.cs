@@ -11,13 +11,15 @@ namespace Tood.Realtime.Pipeline;
 /// its counters and latency. The stages after decoding have one worker each, so only they touch the counters; the
 /// dropped count comes from the capture side and is atomic.
 /// </summary>
-internal sealed class PipelineStream(int index, IFrameSource source, IReadOnlyList<IFrameSink> sinks, ByteTracker? tracker, OverlayRenderer renderer)
+internal sealed class PipelineStream(int index, IFrameSource source, StreamPaths paths, IReadOnlyList<IFrameSink> sinks, ByteTracker? tracker, OverlayRenderer renderer)
 {
     private long _dropped;
 
     /// <summary>0-based position in the sources given (shown 1-based).</summary>
     public int Index { get; } = index;
     public IFrameSource Source { get; } = source;
+    /// <summary>Its output files, resolved once for the run.</summary>
+    public StreamPaths Paths { get; } = paths;
     public IReadOnlyList<IFrameSink> Sinks { get; } = sinks;
     public ByteTracker? Tracker { get; } = tracker;
     public OverlayRenderer Renderer { get; } = renderer;
@@ -31,6 +33,22 @@ internal sealed class PipelineStream(int index, IFrameSource source, IReadOnlyLi
 
     public void CountDropped() => Interlocked.Increment(ref _dropped);
 
-    public StreamSummary Summary(FrameCapture capture) => new(Index + 1, Source.Description, Frames, capture.Captured, Dropped,
-        Frames / Math.Max(LastFrameSeconds, 1e-9), Latency.Mean, Latency.P95, Detections, Source.Reconnects, capture.SourceError?.Message);
+    /// <summary>Finalises every stream's sinks, even when one fails; returns the first failure.</summary>
+    public static Exception? CompleteAll(IEnumerable<PipelineStream> streams)
+    {
+        Exception? first = null;
+        foreach (var s in streams.SelectMany(st => st.Sinks))
+        {
+            try { s.Complete(); }
+            catch (Exception e) { first ??= e; }
+        }
+        return first;
+    }
+
+    public StreamSummary Summary(FrameCapture capture) => new()
+    {
+        Number = Index + 1, Source = Source.Description, Frames = Frames, FramesCaptured = capture.Captured, DroppedFrames = Dropped,
+        Fps = Frames / Math.Max(LastFrameSeconds, 1e-9), MeanLatencyMs = Latency.Mean, P95LatencyMs = Latency.P95,
+        Detections = Detections, Reconnects = Source.Reconnects, Error = capture.SourceError?.Message, Outputs = Paths,
+    };
 }

@@ -4,34 +4,44 @@ using System.Text;
 namespace Tood.Realtime.Pipeline;
 
 /// <summary>Mean milliseconds per frame spent working (not waiting) in each stage.</summary>
-public sealed record StageTimes(double Capture, double Preprocess, double Batch, double Infer, double Postprocess, double Render, double Write);
+public sealed record StageTimes
+{
+    public double Capture { get; init; }
+    public double Preprocess { get; init; }
+    public double Batch { get; init; }
+    public double Infer { get; init; }
+    public double Postprocess { get; init; }
+    public double Render { get; init; }
+    public double Write { get; init; }
+}
 
 /// <summary>Result of <see cref="VideoPipeline.RunAsync"/>. <see cref="Reconnects"/>: times a lost stream was reopened;
 /// <see cref="WarmupMs"/>: the warm-up model run before the first frame (not in the other timings); <see cref="Unreadable"/>:
 /// frames skipped because they did not decode (corrupt images); <see cref="Images"/>: the frames were image files;
 /// <see cref="Streams"/>: one entry per source, in the order given; <see cref="ModelRuns"/> and <see cref="BatchedFrames"/>:
 /// model runs and the frames they held (<see cref="MeanBatchFill"/> shows how full <c>--batch</c> was).</summary>
-public sealed record RunSummary(
-    long Frames,
-    long FramesCaptured,
-    long DroppedFrames,
-    double Seconds,
-    double MeanFps,
-    StageTimes StageMs,
-    double MeanLatencyMs,
-    double P95LatencyMs,
-    double MaxLatencyMs,
-    long Detections,
-    bool Cancelled,
-    string Device,
-    int Reconnects = 0,
-    double WarmupMs = 0,
-    long Unreadable = 0,
-    bool Images = false,
-    IReadOnlyList<StreamSummary>? Streams = null,
-    long ModelRuns = 0,
-    long BatchedFrames = 0)
+public sealed record RunSummary
 {
+    public required long Frames { get; init; }
+    public required long FramesCaptured { get; init; }
+    public required long DroppedFrames { get; init; }
+    public required double Seconds { get; init; }
+    public required double MeanFps { get; init; }
+    public required StageTimes StageMs { get; init; }
+    public required double MeanLatencyMs { get; init; }
+    public required double P95LatencyMs { get; init; }
+    public required double MaxLatencyMs { get; init; }
+    public required long Detections { get; init; }
+    public required bool Cancelled { get; init; }
+    public required string Device { get; init; }
+    public int Reconnects { get; init; }
+    public double WarmupMs { get; init; }
+    public long Unreadable { get; init; }
+    public bool Images { get; init; }
+    public IReadOnlyList<StreamSummary>? Streams { get; init; }
+    public long ModelRuns { get; init; }
+    public long BatchedFrames { get; init; }
+
     /// <summary>Frames per model run (1 … --batch).</summary>
     public double MeanBatchFill => ModelRuns == 0 ? 0 : BatchedFrames / (double)ModelRuns;
 
@@ -57,19 +67,22 @@ public sealed record RunSummary(
 /// last frame written (a file that ends early is not charged for the others' time). <see cref="Error"/>: why the
 /// stream failed for good (reconnects used up, decode failure), null when it ended cleanly or was stopped.
 /// </summary>
-public sealed record StreamSummary(
-    int Number,
-    string Source,
-    long Frames,
-    long FramesCaptured,
-    long DroppedFrames,
-    double Fps,
-    double MeanLatencyMs,
-    double P95LatencyMs,
-    long Detections,
-    int Reconnects,
-    string? Error)
+public sealed record StreamSummary
 {
+    public required int Number { get; init; }
+    public required string Source { get; init; }
+    public required long Frames { get; init; }
+    public required long FramesCaptured { get; init; }
+    public required long DroppedFrames { get; init; }
+    public required double Fps { get; init; }
+    public required double MeanLatencyMs { get; init; }
+    public required double P95LatencyMs { get; init; }
+    public required long Detections { get; init; }
+    public required int Reconnects { get; init; }
+    public required string? Error { get; init; }
+    /// <summary>The files this stream wrote (resolved from <see cref="OutputSettings"/>).</summary>
+    public StreamPaths Outputs { get; init; } = new(null, null, null, null, null);
+
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"stream {Number} {Source}: {Frames} frames ({Fps:0.0} FPS), {Detections} detections, {DroppedFrames} dropped of {FramesCaptured} captured, " +
         $"latency mean {MeanLatencyMs:0.0} ms, p95 {P95LatencyMs:0.0} ms, {Reconnects} reconnect(s){(Error is null ? "" : $"; FAILED: {Error}")}");

@@ -17,6 +17,11 @@ public interface IFrameSource : IDisposable
     int Height { get; }
     /// <summary>Frames per second as reported by the source (≤ 0 when unknown).</summary>
     double Fps { get; }
+    /// <summary>The rate to time frames and write video at: <see cref="Fps"/>, or <see cref="DefaultFps"/> when the source
+    /// does not know it (the one fallback).</summary>
+    double FrameRate => UsableRate(Fps);
+    /// <summary>Named stills (an image folder): each frame is its own picture, at its own size, with no time in a stream.</summary>
+    bool IsStills => false;
     /// <summary>Total frames when known (files).</summary>
     long? FrameCount { get; }
     /// <summary>Next frame (caller owns and disposes it) or null at the end of the stream.</summary>
@@ -35,4 +40,15 @@ public interface IFrameSource : IDisposable
     /// stream) makes a pending <see cref="Read"/> return null at once. Later reads may return null.
     /// </summary>
     void Interrupt() { }
+
+    /// <summary>The sink the annotated frames of this source go to, at <paramref name="path"/>: a video file (the default)
+    /// or, for stills, a folder of images. <paramref name="description"/> says what was chosen, for the log.</summary>
+    Sinks.IFrameSink OpenAnnotatedOutput(string path, AnnotatedOutput settings, out string description) =>
+        settings.OpenVideo(this, path, out description);
+
+    /// <summary>The frame rate assumed when a source reports none (≤ 0 or not finite).</summary>
+    const double DefaultFps = 30;
+
+    /// <summary><paramref name="fps"/> when it is a usable frame rate, else <see cref="DefaultFps"/>.</summary>
+    static double UsableRate(double fps) => fps > 0 && double.IsFinite(fps) ? fps : DefaultFps;
 }

@@ -20,7 +20,7 @@ public sealed class PacedFrameSource : IFrameSource
     public PacedFrameSource(IFrameSource inner, double? fps = null)
     {
         _inner = inner;
-        _fps = fps ?? (inner.Fps > 0 && double.IsFinite(inner.Fps) ? inner.Fps : 30);
+        _fps = fps ?? inner.FrameRate;
         if (!(_fps > 0)) throw new ArgumentOutOfRangeException(nameof(fps), "replay rate must be > 0");
     }
 

@@ -27,8 +27,8 @@ using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
 var pipeline = new VideoPipeline(detector, new VideoPipelineOptions
 {
-    Source = video, OutputVideo = output, JsonlPath = Path.ChangeExtension(output, ".jsonl"),
-});
+    Outputs = new() { Video = output, Jsonl = Path.ChangeExtension(output, ".jsonl") },
+}, StreamSpec.Open(video));
 RunSummary summary = await pipeline.RunAsync(cts.Token);
 Console.WriteLine(summary);
 return 0;

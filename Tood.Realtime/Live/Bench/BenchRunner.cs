@@ -82,7 +82,10 @@ public static class BenchRunner
         using (var src = new LimitedFrameSource(VideoCaptureSource.OpenFile(o.Source), o.Frames))
         {
             // DrawStatus: the same drawing work as the naive loop, which draws an FPS line on every frame.
-            var pipeline = new VideoPipeline(detector, new VideoPipelineOptions { Batch = o.Batch, OutputVideo = output, Codec = o.Codec, Ffmpeg = o.Ffmpeg, DrawStatus = true, Log = log }, src);
+            var pipeline = new VideoPipeline(detector, new VideoPipelineOptions
+            {
+                Run = new() { Batch = o.Batch }, Render = new() { DrawStatus = true }, Outputs = new() { Video = output, Codec = o.Codec, Ffmpeg = o.Ffmpeg }, Log = log,
+            }, StreamSpec.Of(src));
             summary = await pipeline.RunAsync(ct);
         }
         return (ModeResult.Of(summary.Frames, summary.Seconds, CpuSeconds() - cpu0, PeakWorkingSet()), summary);
@@ -130,18 +133,14 @@ public static class BenchRunner
     private static void FillSlot(InferenceSlot slot, string video, int batch)
     {
         using var src = VideoCaptureSource.OpenFile(video);
-        Mat? last = null;
+        var frames = new List<Mat>(batch);
         try
         {
-            for (int i = 0; i < batch; i++)
-            {
-                var f = src.Read();
-                if (f is not null) { last?.Dispose(); last = f; }
-                slot.Target(i).Write(last!); // a video shorter than the batch repeats its last frame
-            }
-            slot.Count = batch;
+            // A video shorter than the batch repeats its last frame.
+            for (int i = 0; i < batch; i++) frames.Add(src.Read() ?? frames[^1].Clone());
+            slot.Load(frames, 0, batch, new Letterbox[batch]);
         }
-        finally { last?.Dispose(); }
+        finally { foreach (var f in frames) f.Dispose(); }
     }
 
     /// <summary>The same work as the pipeline, one step after the other on one thread (batch of <c>o.Batch</c> frames per run).</summary>
@@ -150,7 +149,7 @@ public static class BenchRunner
         var engine = detector.Engine;
         using var src = new LimitedFrameSource(VideoCaptureSource.OpenFile(o.Source), o.Frames);
         // The pipeline's encoder (H.264 through an ffmpeg child by default): its CPU is counted once it has exited.
-        using var writer = VideoOutputs.Create(outPath, src.Width, src.Height, src.Fps > 0 ? src.Fps : 30, o.Codec, o.Ffmpeg, null, out _);
+        using var writer = VideoOutputs.Create(outPath, src.Width, src.Height, IFrameSource.UsableRate(src.Fps), o.Codec, o.Ffmpeg, null, out _);
         var renderer = new OverlayRenderer();
         var slot = engine.Rent();
         var frames = new List<Mat>(o.Batch);
@@ -168,8 +167,7 @@ public static class BenchRunner
                 while (frames.Count < o.Batch && src.Read() is { } f) frames.Add(f);
                 if (frames.Count == 0) break;
                 long t1 = Stopwatch.GetTimestamp();
-                for (int i = 0; i < frames.Count; i++) geometry[i] = slot.Target(i).Write(frames[i]);
-                slot.Count = frames.Count;
+                slot.Load(frames, 0, frames.Count, geometry);
                 long t2 = Stopwatch.GetTimestamp();
                 engine.Run(slot);
                 long t3 = Stopwatch.GetTimestamp();

@@ -180,27 +180,26 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         var names = parse.GetValue(_source)!.Concat(parse.GetValue(_sourceList) is { } list ? FrameSources.ReadList(list) : []).ToList();
         (Option, string?)[] flags = [(_output, parse.GetValue(_output)), (_json, parse.GetValue(_json)), (_csv, parse.GetValue(_csv)),
             (_coco, parse.GetValue(_coco)), (_tracking.SaveMot, parse.GetValue(_tracking.SaveMot))];
-        AsUsageError(() => OutputPaths(names, flags)); // before opening anything
+        AsUsageError(() => { CheckOutputPatterns(names, flags); return true; }); // before opening anything
         IReadOnlyList<IFrameSource> sources = parse.GetValue(_camera) is { } camera
             ? [FrameSources.Open(null, camera, _input.Read(parse), ffmpeg, Log, ct)]
             : FrameSources.OpenAll(names, _input.Read(parse), ffmpeg, Log, ct);
         try
         {
-            var outputs = OutputPaths([.. sources.Select(s => s.Description)], flags); // as the pipeline names them (a camera too)
-            return await RunAsync(parse, console, sources, ffmpeg, outputs, Log, ct);
+            return await RunAsync(parse, console, sources, ffmpeg, Log, ct);
         }
         finally { foreach (var s in sources) s.Dispose(); }
     }
 
     private async Task<int> RunAsync(ParseResult parse, CliConsole console, IReadOnlyList<IFrameSource> sources, FfmpegTool? ffmpeg,
-                                     List<(string Flag, string Path)> outputs, Action<string> log, CancellationToken ct)
+                                     Action<string> log, CancellationToken ct)
     {
         void Log(string m) => log(m);
         string model = parse.GetRequiredValue(_model);
         string? output = parse.GetValue(_output), json = parse.GetValue(_json), csv = parse.GetValue(_csv), coco = parse.GetValue(_coco);
         bool show = parse.GetValue(_show);
         int batch = parse.GetValue(_batch);
-        bool live = AsUsageError(() => VideoPipeline.IsLive(new VideoPipelineOptions(), sources));
+        bool live = AsUsageError(() => VideoPipeline.IsLive(sources));
         var cpu = _cpu.Read(parse).Or(CpuThreading.ForMode(live));
         int vidStride = parse.GetValue(_vidStride);
         var trackers = sources.Select(s => _tracking.Read(parse, s.Fps / vidStride)).ToList();
@@ -233,27 +232,30 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         var bar = !live && console.InteractiveError ? new ProgressBar(console.Error) : null;
         var pipeline = new VideoPipeline(detector, new VideoPipelineOptions
         {
-            OutputVideo = output, Codec = _codec.Read(parse), Ffmpeg = ffmpeg, Show = show, JsonlPath = json, CsvPath = csv, CocoPath = coco, CocoIds = cocoIds, Batch = batch, DrawStatus = parse.GetValue(_status),
-            VidStride = vidStride, LineWidth = parse.GetValue(_lineWidth), Progress = bar, Log = Log,
-            Tracking = tracking, MotPath = mot, Trails = parse.GetValue(_tracking.Trails),
-            StreamTracking = sources.Count > 1 && tracking is not null ? [.. trackers.Select(t => t!)] : null,
-        }, sources);
+            Run = new() { Batch = batch, VidStride = vidStride },
+            Render = new() { Show = show, DrawStatus = parse.GetValue(_status), LineWidth = parse.GetValue(_lineWidth), Trails = parse.GetValue(_tracking.Trails) },
+            Outputs = new() { Video = output, Codec = _codec.Read(parse), Ffmpeg = ffmpeg, Jsonl = json, Csv = csv, Coco = coco, CocoIds = cocoIds, Mot = mot },
+            Tracking = tracking, Progress = bar, Log = Log,
+        }, [.. sources.Select((s, k) => StreamSpec.Of(s, trackers[k]))]);
         RunSummary summary;
         try { summary = await pipeline.RunAsync(ct, _stopNow); }
         catch (VideoSourceException e) when (e.Summary is { } partial)
         {
-            PrintSummary(console, partial, outputs); // what was done before the source failed; its outputs are finalised
+            PrintSummary(console, partial); // what was done before the source failed; its outputs are finalised
             throw;
         }
         finally { bar?.Finish(); }
-        PrintSummary(console, summary, outputs);
+        PrintSummary(console, summary);
         return ct.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
     }
 
-    /// <summary>Every output file (or image folder), per stream (<see cref="StreamOutputs"/>), for the summary.</summary>
-    private static List<(string Flag, string Path)> OutputPaths(List<string> sources, (Option Option, string? Pattern)[] flags) =>
-        sources.Count == 0 ? []
-        : [.. flags.SelectMany(f => (StreamOutputs.ForStreams(f.Pattern, f.Option.Name, sources) ?? []).Select(p => (f.Option.Name.TrimStart('-'), p)))];
+    /// <summary>The output patterns against the sources as given (<see cref="StreamOutputs"/>), in the flags' names: a
+    /// pattern that cannot serve every stream is a usage error before anything is opened.</summary>
+    private static void CheckOutputPatterns(List<string> sources, (Option Option, string? Pattern)[] flags)
+    {
+        if (sources.Count == 0) return;
+        foreach (var (option, pattern) in flags) StreamOutputs.ForStreams(pattern, option.Name, sources);
+    }
 
     /// <summary>An inconsistent combination found once the inputs are known is a usage error (exit 2), like the parser's.</summary>
     private static T AsUsageError<T>(Func<T> check)
@@ -262,10 +264,18 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         catch (ArgumentException e) { throw new UsageException(e.Message); }
     }
 
-    private static void PrintSummary(CliConsole console, RunSummary summary, List<(string Flag, string Path)> outputs)
+    /// <summary>The summary, then every output written, by flag and then stream (the pipeline resolved the paths once).</summary>
+    private static void PrintSummary(CliConsole console, RunSummary summary)
     {
         console.Out.WriteLine(summary.ToString());
-        foreach (var (flag, path) in outputs)
-            if (Path.Exists(path)) console.Out.WriteLine($"{flag}: {Path.GetFullPath(path)}");
+        var paths = (summary.Streams ?? []).SelectMany(st => st.Outputs.All()).GroupBy(p => p.Setting);
+        foreach (var (setting, path) in paths.SelectMany(g => g))
+            if (Path.Exists(path)) console.Out.WriteLine($"{FlagOf(setting)}: {Path.GetFullPath(path)}");
     }
+
+    private static string FlagOf(string setting) => setting switch
+    {
+        nameof(StreamPaths.Video) => "output", nameof(StreamPaths.Jsonl) => "save-json", nameof(StreamPaths.Csv) => "save-csv",
+        nameof(StreamPaths.Coco) => "save-coco", _ => "save-mot",
+    };
 }

@@ -34,6 +34,14 @@ public sealed class ImageFileSource : IFrameSource
     public string Description { get; }
     public string Backend => "OpenCV imread";
     public bool IsLive => false;
+    public bool IsStills => true;
+
+    /// <summary>A folder that gets each annotated image under its own name, size and format.</summary>
+    public Sinks.IFrameSink OpenAnnotatedOutput(string path, AnnotatedOutput settings, out string description)
+    {
+        description = $"writing annotated images to {path}";
+        return new Sinks.ImageFolderSink(path, BaseDirectory);
+    }
     public int Width => 0;
     public int Height => 0;
     public double Fps => 0;
