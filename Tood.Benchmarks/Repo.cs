@@ -9,7 +9,7 @@ internal static class Repo
     public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
 
     /// <summary>Real camera video: 768×432, 10 fps, 1394 frames (../shared/videos).</summary>
-    public static string PersonVideo => Path("..", "shared", "videos", "one-by-one-person-detection.mp4");
+    public static string PersonVideo => System.IO.Path.GetFullPath(Path("..", "shared", "videos", "one-by-one-person-detection.mp4"));
 
     private static string FindRoot(DirectoryInfo? dir) =>
         dir is null ? throw new DirectoryNotFoundException("Tood.sln not found above " + AppContext.BaseDirectory)
