@@ -3,6 +3,7 @@ using Tood.Realtime.Evaluation.Mot;
 using Tood.Realtime.Inference;
 using Tood.Realtime.Mot;
 using Tood.Realtime.Pipeline;
+using Tood.Realtime.Postprocess;
 using Tood.Realtime.Sinks;
 using Tood.Realtime.Tracking;
 using Tood.Tests.Data;
@@ -18,7 +19,7 @@ namespace Tood.Tests.Tracking;
 /// The tracker scored on synthetic videos with known trajectories (crossing scene: entering, crossing with
 /// occlusion, leaving): alone on noisy ground-truth boxes, and end to end with the shipped model through the
 /// pipeline. Bars sit a little under the measured values (comments), so regressions fail; BENCHMARKS.md has the
-/// long-run figures (TrackingBenchmarks).
+/// long-run figures (<c>dotnet run -c Release --project Tood.Benchmarks -- tracking</c>).
 /// </summary>
 public sealed class TrackingGroundTruthTests(ITestOutputHelper output) : IDisposable
 {
@@ -76,6 +77,35 @@ public sealed class TrackingGroundTruthTests(ITestOutputHelper output) : IDispos
         Assert.Equal(motPairs, csvPairs);
         Assert.Equal(summary.Detections, motPairs.Count);
         Assert.Equal((frames, 320, 256), TestVideo.Probe(overlay));
+    }
+
+    /// <summary>
+    /// The pipeline's tracking hook and MOT sink score exactly what the tracker scores on the same model's per-frame
+    /// detections (<c>Detector.Detect</c>), so the tracker figures measured outside the pipeline (BENCHMARKS.md §9)
+    /// hold for <c>tood-live --track</c>.
+    /// </summary>
+    [Fact]
+    public async Task Pipeline_tracking_scores_the_same_as_the_tracker_on_per_frame_detections()
+    {
+        const int frames = 40;
+        string video = Path.Combine(_tmp.Path, "p.mp4"), mot = Path.Combine(_tmp.Path, "p.mot.txt");
+        var truth = SynthVideo.Write(new SynthGenerator(11, 320, 256), video, frames, scene: SynthScene.Crossing);
+        using var detector = Detector.Load(SampleModelAccuracyTests.SampleModelPath, new DetectorOptions { Device = DeviceSpec.Cpu });
+        detector.DecodeOptions = detector.DecodeOptions with { ScoreThreshold = 0.1f };
+        var options = new TrackerOptions().WithBufferFor(25);
+        var detections = new List<List<Detection>>();
+        using (var capture = new OpenCvSharp.VideoCapture(video))
+        using (var frame = new OpenCvSharp.Mat())
+            while (capture.Read(frame) && !frame.Empty()) detections.Add([.. detector.Detect(frame)]);
+        Assert.Equal(frames, detections.Count);
+        var direct = TrackingScore.Run(truth.Tracks, detections, options);
+
+        await new VideoPipeline(detector, new VideoPipelineOptions { Source = video, Tracking = options, MotPath = mot, DrawStatus = false }).RunAsync();
+        var piped = MotAccumulator.Evaluate(truth.Tracks, MotFile.Read(mot));
+        output.WriteLine($"direct: {direct}\npipeline: {piped}");
+        Assert.True(direct.Matches > 0, direct.ToString());
+        Assert.Equal((direct.Matches, direct.IdSwitches, direct.FalsePositives, direct.IdTruePositives),
+            (piped.Matches, piped.IdSwitches, piped.FalsePositives, piped.IdTruePositives));
     }
 
     [Fact]
