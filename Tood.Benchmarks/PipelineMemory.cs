@@ -33,8 +33,10 @@ public static class PipelineMemory
             });
             var s = await new VideoPipeline(det, new VideoPipelineOptions
             {
-                Source = video, Batch = 2, OutputVideo = Path.Combine(dir.FullName, "long_out.mp4"), JsonlPath = Path.Combine(dir.FullName, "long.jsonl"), Progress = progress,
-            }).RunAsync();
+                Run = new() { Batch = 2 },
+                Outputs = new() { Video = Path.Combine(dir.FullName, "long_out.mp4"), Jsonl = Path.Combine(dir.FullName, "long.jsonl") },
+                Progress = progress,
+            }, video).RunAsync();
             Console.WriteLine(s.ToString());
             Console.WriteLine("RSS MB by frame: " + string.Join(", ", rss.Select(r => $"{r.Frame}:{r.Mb}")));
             long growth = rss[^1].Mb - rss[0].Mb;

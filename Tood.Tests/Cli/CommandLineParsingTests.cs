@@ -87,7 +87,7 @@ public class CommandLineParsingTests(RealtimeFixture fx)
         var lib = fx.PathFor("defaults-lib.jsonl");
         using (var det = Tood.Realtime.Inference.Detector.Load(fx.Model, new Tood.Realtime.Inference.DetectorOptions
                { Device = Tood.Realtime.Inference.DeviceSpec.Cpu, Cpu = Tood.Realtime.Inference.CpuThreading.ForMode(live: false) }))
-            await new Tood.Realtime.Pipeline.VideoPipeline(det, new Tood.Realtime.Pipeline.VideoPipelineOptions { Source = fx.Video, JsonlPath = lib }).RunAsync();
+            await new Tood.Realtime.Pipeline.VideoPipeline(det, new Tood.Realtime.Pipeline.VideoPipelineOptions { Outputs = new() { Jsonl = lib } }, fx.Video).RunAsync();
         var lines = File.ReadAllLines(cli);
         Assert.Equal(RealtimeFixture.VideoFrames, lines.Length);
         Assert.Contains(lines, l => l.Contains("\"class_id\"", StringComparison.Ordinal));

@@ -29,8 +29,7 @@ public class DetectorTests(RealtimeFixture fx)
         var slot = engine.Rent();
         try
         {
-            slot.Target(0).Write(red);
-            slot.Count = 1;
+            slot.Load([red], 0, 1, new Letterbox[1]);
             engine.Run(slot);
             var s = slot.Scores(0);
             var b = slot.Boxes(0);

@@ -28,7 +28,7 @@ public class LiveLatencyTests(RealtimeFixture fx, ITestOutputHelper output)
         using var det = Detector.Load(fx.TinyModel640, new DetectorOptions { Device = DeviceSpec.Cpu, BufferSets = 4, Cpu = CpuThreading.ForMode(live: true) });
         using var source = new PacedFrameSource(new LimitedFrameSource(VideoCaptureSource.OpenFile(SharedData.PersonVideo), Frames), Fps);
         string jsonl = fx.PathFor("live_paced.jsonl"), mp4 = fx.PathFor("live_paced.mp4");
-        var s = await new VideoPipeline(det, new VideoPipelineOptions { JsonlPath = jsonl, OutputVideo = mp4 }, source).RunAsync();
+        var s = await new VideoPipeline(det, new VideoPipelineOptions { Outputs = new() { Jsonl = jsonl, Video = mp4 } }, StreamSpec.Of(source)).RunAsync();
         output.WriteLine(s.ToString());
 
         Assert.Equal(Frames, s.FramesCaptured);

@@ -71,7 +71,7 @@ public class MultiSourceTests(RealtimeFixture fx, ITestOutputHelper output)
         using var person = new PacedFrameSource(new LimitedFrameSource(VideoCaptureSource.OpenFile(SharedData.PersonVideo), Frames), Fps);
         using var clip = new PacedFrameSource(new LimitedFrameSource(VideoCaptureSource.OpenFile(fx.Video), Frames), Fps);
         string jsonl = fx.PathFor("live_multi_{i}.jsonl");
-        var s = await new VideoPipeline(det, new VideoPipelineOptions { Batch = 2, JsonlPath = jsonl }, [person, clip]).RunAsync();
+        var s = await new VideoPipeline(det, new VideoPipelineOptions { Run = new() { Batch = 2 }, Outputs = new() { Jsonl = jsonl } }, [StreamSpec.Of(person), StreamSpec.Of(clip)]).RunAsync();
         output.WriteLine(s.ToString());
 
         Skip.If(s.StageMs.Infer <= 1000 / Fps / 2, $"the model ({s.StageMs.Infer:0.0} ms a run) is not slower than the two {Fps} fps sources together on this machine: no test of batching the newest frames");
@@ -111,8 +111,10 @@ public class MultiSourceTests(RealtimeFixture fx, ITestOutputHelper output)
         // File mode over the network (Live = false): no frame dropped, so the counts are exact.
         var s = await new VideoPipeline(det, new VideoPipelineOptions
         {
-            Sources = [cut.Url, whole.Url], Input = input, Live = false, JsonlPath = fx.PathFor("multi_reconnect_{i}.jsonl"), Log = log.Add,
-        }).RunAsync();
+            Run = new() { Live = false },
+            Outputs = new() { Jsonl = fx.PathFor("multi_reconnect_{i}.jsonl") },
+            Log = log.Add,
+        }, [StreamSpec.Open(cut.Url, input), StreamSpec.Open(whole.Url, input)]).RunAsync();
         output.WriteLine(s.ToString());
 
         Assert.Equal(2, cut.Requests);
@@ -138,8 +140,10 @@ public class MultiSourceTests(RealtimeFixture fx, ITestOutputHelper output)
         using var det = Load();
         var e = await Assert.ThrowsAsync<VideoSourceException>(() => new VideoPipeline(det, new VideoPipelineOptions
         {
-            Sources = [cut.Url, whole.Url], Live = false, JsonlPath = fx.PathFor("multi_failed_{i}.jsonl"), Log = log.Add,
-        }).RunAsync());
+            Run = new() { Live = false },
+            Outputs = new() { Jsonl = fx.PathFor("multi_failed_{i}.jsonl") },
+            Log = log.Add,
+        }, [StreamSpec.Open(cut.Url), StreamSpec.Open(whole.Url)]).RunAsync());
 
         Assert.StartsWith($"1 of 2 streams failed: stream 1 ({cut.Url}): stream {cut.Url} failed after ", e.Message);
         var reported = Assert.Single(log, l => l.StartsWith("stream 1 (", StringComparison.Ordinal));

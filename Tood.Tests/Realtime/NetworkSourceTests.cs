@@ -50,9 +50,10 @@ public class NetworkSourceTests(RealtimeFixture fx)
         string jsonl = fx.PathFor($"net_{protocol}.jsonl");
         var s = await new VideoPipeline(det, new VideoPipelineOptions
         {
-            JsonlPath = jsonl, Log = log.Add,
+            Outputs = new() { Jsonl = jsonl },
+            Log = log.Add,
             Progress = new SyncProgress(p => { if (p.Frames >= 12) cts.Cancel(); }),
-        }, source).RunAsync(cts.Token);
+        }, StreamSpec.Of(source)).RunAsync(cts.Token);
 
         Assert.InRange(s.Frames, 12, 40);
         Assert.Contains(log, l => l.StartsWith($"video I/O: reading {url} with ffmpeg {Tool.Version}", StringComparison.Ordinal));
@@ -81,7 +82,7 @@ public class NetworkSourceTests(RealtimeFixture fx)
 
         string jsonl = fx.PathFor("http_remote.jsonl");
         using var det = Load();
-        var s = await new VideoPipeline(det, new VideoPipelineOptions { Source = server.Url, JsonlPath = jsonl, Live = false }).RunAsync();
+        var s = await new VideoPipeline(det, new VideoPipelineOptions { Run = new() { Live = false }, Outputs = new() { Jsonl = jsonl } }, server.Url).RunAsync();
         Assert.Equal(RealtimeFixture.VideoFrames, s.Frames); // file mode over the network: every frame, in order, none dropped
         Assert.Equal(0, s.DroppedFrames);
         var frames = File.ReadAllLines(jsonl).Select(l => JsonDocument.Parse(l).RootElement).ToList();
@@ -96,7 +97,7 @@ public class NetworkSourceTests(RealtimeFixture fx)
         var log = new List<string>();
         var input = new SourceOptions { Reconnect = 2, ReconnectDelay = TimeSpan.FromMilliseconds(100), StallTimeout = TimeSpan.FromSeconds(5) };
         using var det = Load();
-        var s = await new VideoPipeline(det, new VideoPipelineOptions { Source = server.Url, Input = input, Live = false, JsonlPath = fx.PathFor("reconnect.jsonl"), Log = log.Add })
+        var s = await new VideoPipeline(det, new VideoPipelineOptions { Run = new() { Live = false }, Outputs = new() { Jsonl = fx.PathFor("reconnect.jsonl") }, Log = log.Add }, StreamSpec.Open(server.Url, input))
             .RunAsync();
 
         Assert.Equal(1, s.Reconnects);

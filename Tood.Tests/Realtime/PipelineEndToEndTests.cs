@@ -18,7 +18,7 @@ public class PipelineEndToEndTests(RealtimeFixture fx)
         string mp4 = fx.PathFor("out_file.mp4"), jsonl = fx.PathFor("out_file.jsonl"), csv = fx.PathFor("out_file.csv");
         using var det = Load();
         var clock = Stopwatch.StartNew();
-        var summary = await new VideoPipeline(det, new VideoPipelineOptions { Source = fx.Video, OutputVideo = mp4, JsonlPath = jsonl, CsvPath = csv, QueueCapacity = 2 })
+        var summary = await new VideoPipeline(det, new VideoPipelineOptions { Run = new() { QueueCapacity = 2 }, Outputs = new() { Video = mp4, Jsonl = jsonl, Csv = csv } }, fx.Video)
             .RunAsync();
         clock.Stop();
         Assert.Equal(RealtimeFixture.VideoFrames, summary.Frames);
@@ -46,10 +46,10 @@ public class PipelineEndToEndTests(RealtimeFixture fx)
     {
         string j1 = fx.PathFor("b1.jsonl"), j4 = fx.PathFor("b4.jsonl");
         using (var d1 = Load(1))
-            await new VideoPipeline(d1, new VideoPipelineOptions { Source = fx.Video, JsonlPath = j1 }).RunAsync();
+            await new VideoPipeline(d1, new VideoPipelineOptions { Outputs = new() { Jsonl = j1 } }, fx.Video).RunAsync();
         using (var d4 = Load(4))
         {
-            var s = await new VideoPipeline(d4, new VideoPipelineOptions { Source = fx.Video, JsonlPath = j4, Batch = 4 }).RunAsync();
+            var s = await new VideoPipeline(d4, new VideoPipelineOptions { Run = new() { Batch = 4 }, Outputs = new() { Jsonl = j4 } }, fx.Video).RunAsync();
             Assert.Equal(RealtimeFixture.VideoFrames, s.Frames);
         }
         Assert.Equal(File.ReadAllLines(j1), File.ReadAllLines(j4));
@@ -64,11 +64,11 @@ public class PipelineEndToEndTests(RealtimeFixture fx)
         // one-run-at-a-time pipeline (the JSONL lines are compared byte for byte).
         string j1 = fx.PathFor($"runs1_{runs}_{batch}.jsonl"), jn = fx.PathFor($"runs{runs}_{batch}.jsonl");
         using (var d1 = Load(batch))
-            await new VideoPipeline(d1, new VideoPipelineOptions { Source = fx.Video, JsonlPath = j1, Batch = batch }).RunAsync();
+            await new VideoPipeline(d1, new VideoPipelineOptions { Run = new() { Batch = batch }, Outputs = new() { Jsonl = j1 } }, fx.Video).RunAsync();
         using (var dn = Detector.Load(fx.Model, new DetectorOptions { Device = DeviceSpec.Cpu, MaxBatch = batch, Cpu = new(IntraOpThreads: 1, SpinWait: null, Runs: runs) }))
         {
             Assert.Equal(runs, dn.Engine.ConcurrentRuns);
-            var s = await new VideoPipeline(dn, new VideoPipelineOptions { Source = fx.Video, JsonlPath = jn, Batch = batch }).RunAsync();
+            var s = await new VideoPipeline(dn, new VideoPipelineOptions { Run = new() { Batch = batch }, Outputs = new() { Jsonl = jn } }, fx.Video).RunAsync();
             Assert.Equal(RealtimeFixture.VideoFrames, s.Frames);
         }
         Assert.Equal(File.ReadAllLines(j1), File.ReadAllLines(jn));
@@ -79,7 +79,7 @@ public class PipelineEndToEndTests(RealtimeFixture fx)
     {
         string mp4 = fx.PathFor("stride.mp4"), jsonl = fx.PathFor("stride.jsonl");
         using var det = Load();
-        var s = await new VideoPipeline(det, new VideoPipelineOptions { Source = fx.Video, OutputVideo = mp4, JsonlPath = jsonl, VidStride = 3 }).RunAsync();
+        var s = await new VideoPipeline(det, new VideoPipelineOptions { Run = new() { VidStride = 3 }, Outputs = new() { Video = mp4, Jsonl = jsonl } }, fx.Video).RunAsync();
         Assert.Equal(16, s.Frames);
         Assert.Equal(16, TestVideo.Probe(mp4).Frames);
         Assert.Equal(Enumerable.Range(0, 16).Select(i => i * 3), File.ReadAllLines(jsonl).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("frame").GetInt32()));
@@ -92,7 +92,7 @@ public class PipelineEndToEndTests(RealtimeFixture fx)
         using var det = Load();
         using var cts = new CancellationTokenSource();
         var progress = new SyncProgress(p => { if (p.Frames == 10) cts.Cancel(); });
-        var s = await new VideoPipeline(det, new VideoPipelineOptions { Source = fx.Video, OutputVideo = mp4, Progress = progress }).RunAsync(cts.Token);
+        var s = await new VideoPipeline(det, new VideoPipelineOptions { Outputs = new() { Video = mp4 }, Progress = progress }, fx.Video).RunAsync(cts.Token);
         Assert.True(s.Cancelled);
         Assert.InRange(s.Frames, 10, RealtimeFixture.VideoFrames - 1);
         Assert.Equal((int)s.Frames, TestVideo.Probe(mp4).Frames);
@@ -110,7 +110,7 @@ public class PipelineEndToEndTests(RealtimeFixture fx)
         using var det = Detector.Load(model640, new DetectorOptions { Device = DeviceSpec.Cpu, BufferSets = 4 });
         using var source = new SyntheticLiveSource(400, 640, 480);
         var clock = Stopwatch.StartNew();
-        var s = await new VideoPipeline(det, new VideoPipelineOptions { JsonlPath = fx.PathFor("live.jsonl") }, source).RunAsync();
+        var s = await new VideoPipeline(det, new VideoPipelineOptions { Outputs = new() { Jsonl = fx.PathFor("live.jsonl") } }, StreamSpec.Of(source)).RunAsync();
         clock.Stop();
 
         Assert.Equal(400, s.FramesCaptured);
@@ -137,9 +137,9 @@ public class PipelineEndToEndTests(RealtimeFixture fx)
         string mp4 = fx.PathFor("tiny.mp4"), j1 = fx.PathFor("tiny_b1.jsonl"), j4 = fx.PathFor("tiny_b4.jsonl");
         RunSummary s1;
         using (var d1 = Detector.Load(fx.TinyModel, new DetectorOptions { Device = DeviceSpec.Cpu }))
-            s1 = await new VideoPipeline(d1, new VideoPipelineOptions { Source = fx.Video, OutputVideo = mp4, JsonlPath = j1 }).RunAsync();
+            s1 = await new VideoPipeline(d1, new VideoPipelineOptions { Outputs = new() { Video = mp4, Jsonl = j1 } }, fx.Video).RunAsync();
         using (var d4 = Detector.Load(fx.TinyModel, new DetectorOptions { Device = DeviceSpec.Cpu, MaxBatch = 4 }))
-            await new VideoPipeline(d4, new VideoPipelineOptions { Source = fx.Video, JsonlPath = j4, Batch = 4 }).RunAsync();
+            await new VideoPipeline(d4, new VideoPipelineOptions { Run = new() { Batch = 4 }, Outputs = new() { Jsonl = j4 } }, fx.Video).RunAsync();
         Assert.Equal((RealtimeFixture.VideoFrames, RealtimeFixture.VideoWidth, RealtimeFixture.VideoHeight), TestVideo.Probe(mp4));
         var a = File.ReadAllLines(j1).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         var b = File.ReadAllLines(j4).Select(l => JsonDocument.Parse(l).RootElement).ToList();

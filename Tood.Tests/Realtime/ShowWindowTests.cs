@@ -28,7 +28,7 @@ public class ShowWindowTests(RealtimeFixture fx)
         using var det = Detector.Load(fx.Model, new DetectorOptions { Device = DeviceSpec.Cpu });
         // Replayed at the video's 24 fps (file mode, so every frame is shown): the window is up for at least 90 / 24 s
         // however fast this machine runs the model, long enough for several screenshots of it.
-        var run = new VideoPipeline(det, new VideoPipelineOptions { Source = video, Show = true, Input = new() { Realtime = true }, Live = false }).RunAsync();
+        var run = new VideoPipeline(det, new VideoPipelineOptions { Run = new() { Live = false }, Render = new() { Show = true } }, StreamSpec.Open(video, new() { Realtime = true })).RunAsync();
         (int NonBlack, int Colours) best = (0, 0);
         while (!run.IsCompleted)
         {

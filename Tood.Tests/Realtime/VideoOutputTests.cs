@@ -23,7 +23,7 @@ public class VideoOutputTests(RealtimeFixture fx)
         var log = new List<string>();
         using var det = Load();
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var s = await new VideoPipeline(det, new VideoPipelineOptions { Source = fx.Video, OutputVideo = mp4, Codec = codec, Log = log.Add }).RunAsync();
+        var s = await new VideoPipeline(det, new VideoPipelineOptions { Outputs = new() { Video = mp4, Codec = codec }, Log = log.Add }, fx.Video).RunAsync();
         clock.Stop();
 
         var p = Mp4Probe.Of(mp4);
@@ -52,7 +52,7 @@ public class VideoOutputTests(RealtimeFixture fx)
         string mp4 = fx.PathFor("frames_h264.mp4");
         using var det = Load();
         det.DecodeOptions = det.DecodeOptions with { ScoreThreshold = 1 };
-        await new VideoPipeline(det, new VideoPipelineOptions { Source = fx.Video, OutputVideo = mp4, Codec = VideoCodec.H264, DrawStatus = false }).RunAsync();
+        await new VideoPipeline(det, new VideoPipelineOptions { Render = new() { DrawStatus = false }, Outputs = new() { Video = mp4, Codec = VideoCodec.H264 } }, fx.Video).RunAsync();
         using var a = VideoCaptureSource.OpenFile(fx.Video);
         using var b = VideoCaptureSource.OpenFile(mp4);
         var input = FrameDiff.ReadAll(a);
@@ -70,7 +70,7 @@ public class VideoOutputTests(RealtimeFixture fx)
         string mp4 = fx.PathFor("noffmpeg_auto.mp4");
         var log = new List<string>();
         using var det = Load();
-        await new VideoPipeline(det, new VideoPipelineOptions { Source = fx.Video, OutputVideo = mp4, Ffmpeg = null, Log = log.Add }).RunAsync();
+        await new VideoPipeline(det, new VideoPipelineOptions { Outputs = new() { Video = mp4, Ffmpeg = null }, Log = log.Add }, fx.Video).RunAsync();
         Assert.Contains("ffmpeg not found on PATH: writing noffmpeg_auto.mp4 as mp4v through OpenCV instead of H.264 (install ffmpeg for video that browsers play)", log);
         Assert.Contains(log, l => l.EndsWith("writing noffmpeg_auto.mp4 as mp4v via OpenCV VideoWriter", StringComparison.Ordinal));
         var p = Mp4Probe.Of(mp4);
@@ -85,7 +85,7 @@ public class VideoOutputTests(RealtimeFixture fx)
         string mp4 = fx.PathFor($"noffmpeg_{codec}.mp4"), jsonl = fx.PathFor($"noffmpeg_{codec}.jsonl");
         using var det = Load();
         var e = await Assert.ThrowsAsync<FfmpegUnavailableException>(() =>
-            new VideoPipeline(det, new VideoPipelineOptions { Source = fx.Video, OutputVideo = mp4, JsonlPath = jsonl, Codec = codec, Ffmpeg = null }).RunAsync());
+            new VideoPipeline(det, new VideoPipelineOptions { Outputs = new() { Video = mp4, Jsonl = jsonl, Codec = codec, Ffmpeg = null } }, fx.Video).RunAsync());
         string name = codec.ToString().ToLowerInvariant();
         Assert.Equal($"--codec {name} needs ffmpeg, which is not on PATH (Debian/Ubuntu: apt install ffmpeg); or use --codec mp4v (OpenCV)", e.Message);
         Assert.False(File.Exists(mp4));

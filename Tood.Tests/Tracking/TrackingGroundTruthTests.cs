@@ -54,9 +54,10 @@ public sealed class TrackingGroundTruthTests(ITestOutputHelper output) : IDispos
         detector.DecodeOptions = detector.DecodeOptions with { ScoreThreshold = 0.1f };
         var summary = await new VideoPipeline(detector, new VideoPipelineOptions
         {
-            Source = video, Tracking = new TrackerOptions().WithBufferFor(25), MotPath = mot, JsonlPath = json, CsvPath = csv,
-            OutputVideo = overlay, Trails = 20,
-        }).RunAsync();
+            Render = new() { Trails = 20 },
+            Outputs = new() { Mot = mot, Jsonl = json, Csv = csv, Video = overlay },
+            Tracking = new TrackerOptions().WithBufferFor(25),
+        }, video).RunAsync();
         Assert.Equal(frames, summary.Frames);
 
         var m = MotAccumulator.Evaluate(truth.Tracks, MotFile.Read(mot));
@@ -100,7 +101,7 @@ public sealed class TrackingGroundTruthTests(ITestOutputHelper output) : IDispos
         Assert.Equal(frames, detections.Count);
         var direct = TrackingScore.Run(truth.Tracks, detections, options);
 
-        await new VideoPipeline(detector, new VideoPipelineOptions { Source = video, Tracking = options, MotPath = mot, DrawStatus = false }).RunAsync();
+        await new VideoPipeline(detector, new VideoPipelineOptions { Render = new() { DrawStatus = false }, Outputs = new() { Mot = mot }, Tracking = options }, video).RunAsync();
         var piped = MotAccumulator.Evaluate(truth.Tracks, MotFile.Read(mot));
         output.WriteLine($"direct: {direct}\npipeline: {piped}");
         Assert.True(direct.Matches > 0, direct.ToString());
@@ -112,8 +113,8 @@ public sealed class TrackingGroundTruthTests(ITestOutputHelper output) : IDispos
     public void Save_mot_and_trails_without_tracking_are_rejected()
     {
         using var detector = Detector.Load(SampleModelAccuracyTests.SampleModelPath, new DetectorOptions { Device = DeviceSpec.Cpu });
-        var e = Assert.Throws<ArgumentException>(() => new VideoPipeline(detector, new VideoPipelineOptions { Source = "x.mp4", MotPath = "t.txt" }));
-        Assert.StartsWith("--save-mot and --trails need --track", e.Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new VideoPipeline(detector, new VideoPipelineOptions { Source = "x.mp4", Tracking = new(), Trails = 1 }));
+        var e = Assert.Throws<ArgumentException>(() => new VideoPipeline(detector, new VideoPipelineOptions { Outputs = new() { Mot = "t.txt" } }, "x.mp4"));
+        Assert.StartsWith("Mot and Trails need Tracking", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new VideoPipeline(detector, new VideoPipelineOptions { Render = new() { Trails = 1 }, Tracking = new() }, "x.mp4"));
     }
 }
