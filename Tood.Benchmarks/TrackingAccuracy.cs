@@ -1,10 +1,10 @@
 using System.Globalization;
 using OpenCvSharp;
-using Tood.Realtime.Evaluation.Mot;
+using Tood.Realtime.Mot;
 using Tood.Realtime.Inference;
 using Tood.Realtime.Postprocess;
 using Tood.Realtime.Tracking;
-using Tood.Tests.Tracking;
+using Tood.Tests.Realtime.Tracking;
 using Tood.Train.Data.Synth;
 
 namespace Tood.Benchmarks;

@@ -26,9 +26,9 @@ SHARED=../shared/datasets
 COCO=$SHARED/coco128/data.yaml
 CAPSTON=$SHARED/capston2-person/data.yaml
 dotnet build Tood.Train -c Release -nologo -v q
-dotnet build Tood.Realtime/Live -c Release -nologo -v q
+dotnet build Tood.Realtime/Tood.Live -c Release -nologo -v q
 TRAIN="dotnet Tood.Train/bin/Release/net10.0/Tood.Train.dll"
-LIVE="dotnet Tood.Realtime/Live/bin/Release/net10.0/Tood.Live.dll"
+LIVE="dotnet Tood.Realtime/Tood.Live/bin/Release/net10.0/Tood.Live.dll"
 CREDIT="Images and annotations: Capston2 v11 by siwookim, Roboflow Universe, CC BY 4.0 (capston2-person); COCO train2017 (cocodataset.org, annotations CC BY 4.0, images Flickr under the COCO terms of use) via coco128. Backbone: ImageNet ResNet-18 of Microsoft.ML.DnnImageFeaturizer.ResNet18 (MIT). Demo video samples/one-by-one-person-detection.mp4: Intel Corporation, sample-videos, CC BY 4.0"
 RESUME_FLAG=(); [[ "${RESUME:-0}" == 1 ]] && RESUME_FLAG=(--resume)
 COMMON=(--data "$CAPSTON" --data "$COCO" --split train --val-data "$CAPSTON" --val-split val --classes person --preset r18mlnet

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 OUT=${1:-/tmp/tood-bench}
 mkdir -p "$OUT"
 dotnet build Tood.sln -c Release -v q -nologo
-LIVE="dotnet Tood.Realtime/Live/bin/Release/net10.0/Tood.Live.dll"
+LIVE="dotnet Tood.Realtime/Tood.Live/bin/Release/net10.0/Tood.Live.dll"
 TRAIN="dotnet Tood.Train/bin/Release/net10.0/Tood.Train.dll"
 FRAMES=${FRAMES:-200}
 

@@ -15,7 +15,7 @@ FRAMES=${FRAMES:-300}
 LIVE_FRAMES=${LIVE_FRAMES:-150}
 MODEL=${MODEL:-samples/tood_tiny_shapes.onnx}
 VIDEO=${VIDEO:-../shared/videos/one-by-one-person-detection.mp4}
-LIVE="dotnet Tood.Realtime/Live/bin/Release/net10.0/Tood.Live.dll"
+LIVE="dotnet Tood.Realtime/Tood.Live/bin/Release/net10.0/Tood.Live.dll"
 mkdir -p "$OUT"
 ffmpeg -v error -y -i "$VIDEO" -frames:v "$FRAMES" -c copy "$OUT/clip.mp4"
 ffmpeg -v error -y -i "$VIDEO" -frames:v "$LIVE_FRAMES" -c copy "$OUT/clip_live.mp4"

@@ -12,15 +12,15 @@ RIDS=${RIDS:-win-x64;win-arm64;linux-x64}
 TRAIN_RIDS=${TRAIN_RIDS:-$(echo "$RIDS" | tr ';' '\n' | grep -v '^win-arm64$' | paste -sd ';')}
 mkdir -p "$OUT"
 pack() { dotnet pack "$@" -c Release -o "$OUT" -nologo -v q; }
-pack Tood.Realtime/Tood.Realtime.csproj
+pack Tood.Realtime/Tood.Realtime/Tood.Realtime.csproj
 for flavour in Cpu DirectML Cuda; do pack "Tood.Realtime/Runtime/$flavour/Tood.Realtime.Runtime.$flavour.csproj"; done
-pack Tood.Realtime/Live/Tood.Live.csproj "-p:ToolPackageRuntimeIdentifiers=\"$RIDS\""
+pack Tood.Realtime/Tood.Live/Tood.Live.csproj "-p:ToolPackageRuntimeIdentifiers=\"$RIDS\""
 pack Tood.Train/Tood.Train.csproj "-p:ToolPackageRuntimeIdentifiers=\"$TRAIN_RIDS\""
 ls -la "$OUT"
 
 # The sample as a user builds it: its Program.cs in a fresh project outside the repository that references the two
 # packages from out/nupkg (restored into a scratch folder, never the NuGet cache), run on the sample video.
-VERSION=$(dotnet msbuild Tood.Realtime/Tood.Realtime.csproj -getProperty:Version)
+VERSION=$(dotnet msbuild Tood.Realtime/Tood.Realtime/Tood.Realtime.csproj -getProperty:Version)
 SCRATCH=$(mktemp -d)
 trap 'rm -rf "$SCRATCH"' EXIT
 mkdir -p "$SCRATCH/DetectVideo"

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Tood.Tests.Data;
-using Tood.Tests.Datasets;
+using Tood.Tests.Realtime.Datasets;
 using Tood.Train.Data;
 using Tood.Train.Model;
 using Tood.Train.Training;

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../../.."
 OUT=${OUT:-out/int8-bench}
 mkdir -p "$OUT"
 TRAIN="dotnet Tood.Train/bin/Release/net10.0/Tood.Train.dll"
-LIVE="dotnet Tood.Realtime/Live/bin/Release/net10.0/Tood.Live.dll"
+LIVE="dotnet Tood.Realtime/Tood.Live/bin/Release/net10.0/Tood.Live.dll"
 DATA=../shared/datasets/coco128/data.yaml
 $TRAIN quantize --fp32 --model samples/tood_r18_person.onnx --output "$OUT/person.fp32.onnx"
 $LIVE bench --model "$OUT/person.fp32.onnx" --model samples/tood_r18_person.int8.onnx --model samples/tood_r18_person.onnx \
