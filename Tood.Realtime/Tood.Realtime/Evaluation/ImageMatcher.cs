@@ -44,7 +44,19 @@ internal sealed class ImageMatcher
             return;
         }
 
-        // computeIoU: ious[d, g] with dets score-sorted, gts in file order (maskApi bbIou).
+        var ious = ComputeIous(gts, dets);
+        for (int a = 0; a < A; a++)
+        {
+            npig[a] += SortGts(gts, areas[a]);
+            for (int t = 0; t < T; t++)
+                MatchAtThreshold(ious, G, dets, areas[a], Math.Min(thresholds[t], 1 - 1e-10), outcomes, a * T + t);
+        }
+    }
+
+    /// <summary>computeIoU: ious[d, g] with dets score-sorted, gts in file order (maskApi bbIou).</summary>
+    private Span<double> ComputeIous(ReadOnlySpan<GtBox> gts, ReadOnlySpan<DetBox> dets)
+    {
+        int G = gts.Length, D = dets.Length;
         var ious = _ious.AsSpan(0, D * G);
         for (int d = 0; d < D; d++)
         {
@@ -56,61 +68,63 @@ internal sealed class ImageMatcher
                 ious[d * G + g] = BoxIou.Compute(dBox, [gb.X, gb.Y, gb.W, gb.H], gb.Crowd);
             }
         }
+        return ious;
+    }
 
-        for (int a = 0; a < A; a++)
+    /// <summary>
+    /// gt '_ignore' = iscrowd or area outside range; a stable argsort puts ignored last (into the sorted scratch
+    /// arrays). Returns the count of non-ignored gts.
+    /// </summary>
+    private int SortGts(ReadOnlySpan<GtBox> gts, AreaRange range)
+    {
+        int G = gts.Length, n = 0;
+        for (int g = 0; g < G; g++)
+            if (!gts[g].Crowd && range.Contains(gts[g].Area)) _perm[n++] = g;
+        int regular = n;
+        for (int g = 0; g < G; g++)
+            if (gts[g].Crowd || !range.Contains(gts[g].Area)) _perm[n++] = g;
+        for (int s = 0; s < G; s++)
         {
-            var range = areas[a];
-            // gt '_ignore' = iscrowd or area outside range; stable argsort puts ignored last.
-            int n = 0;
-            for (int g = 0; g < G; g++)
-                if (!gts[g].Crowd && range.Contains(gts[g].Area)) _perm[n++] = g;
-            npig[a] += n;
-            for (int g = 0; g < G; g++)
-                if (gts[g].Crowd || !range.Contains(gts[g].Area)) _perm[n++] = g;
+            var gb = gts[_perm[s]];
+            _gtIgSorted[s] = gb.Crowd || !range.Contains(gb.Area);
+            _crowdSorted[s] = gb.Crowd;
+            _idSorted[s] = gb.Id;
+        }
+        return regular;
+    }
+
+    /// <summary>evaluateImg's greedy matching at one IoU threshold and area range; outcome index d·A·T + at.</summary>
+    private void MatchAtThreshold(ReadOnlySpan<double> ious, int G, ReadOnlySpan<DetBox> dets, AreaRange range, double thr,
+        Span<DetOutcome> outcomes, int at)
+    {
+        const int TA = CocoEvalParams.T * CocoEvalParams.A;
+        Array.Clear(_gtMatched, 0, G);
+        for (int d = 0; d < dets.Length; d++)
+        {
+            double best = thr;
+            int m = -1, row = d * G;
             for (int s = 0; s < G; s++)
             {
-                var gb = gts[_perm[s]];
-                _gtIgSorted[s] = gb.Crowd || !range.Contains(gb.Area);
-                _crowdSorted[s] = gb.Crowd;
-                _idSorted[s] = gb.Id;
+                // already matched and not crowd: skip
+                if (_gtMatched[s] && !_crowdSorted[s]) continue;
+                // matched a regular gt already and reached the ignored tail: stop
+                if (m > -1 && !_gtIgSorted[m] && _gtIgSorted[s]) break;
+                double iou = ious[row + _perm[s]];
+                if (iou < best) continue;
+                best = iou;
+                m = s;
             }
-
-            for (int t = 0; t < T; t++)
+            bool dtIg = false;
+            long dtm = 0; // pycocotools stores the matched gt id; 0 reads as "unmatched"
+            if (m > -1)
             {
-                Array.Clear(_gtMatched, 0, G);
-                double thr = Math.Min(thresholds[t], 1 - 1e-10);
-                for (int d = 0; d < D; d++)
-                {
-                    double best = thr;
-                    int m = -1;
-                    if (G > 0 && D > 0)
-                    {
-                        int row = d * G;
-                        for (int s = 0; s < G; s++)
-                        {
-                            // already matched and not crowd: skip
-                            if (_gtMatched[s] && !_crowdSorted[s]) continue;
-                            // matched a regular gt already and reached the ignored tail: stop
-                            if (m > -1 && !_gtIgSorted[m] && _gtIgSorted[s]) break;
-                            double iou = ious[row + _perm[s]];
-                            if (iou < best) continue;
-                            best = iou;
-                            m = s;
-                        }
-                    }
-                    bool dtIg = false;
-                    long dtm = 0; // pycocotools stores the matched gt id; 0 reads as "unmatched"
-                    if (m > -1)
-                    {
-                        dtIg = _gtIgSorted[m];
-                        dtm = _idSorted[m];
-                        _gtMatched[m] = true; // gtm = det id, always ≥ 1 (loadRes numbers from 1)
-                    }
-                    if (dtm == 0 && !range.Contains(dets[d].Area)) dtIg = true;
-                    outcomes[(d * A + a) * T + t] = dtIg ? DetOutcome.Ignored
-                        : dtm != 0 ? DetOutcome.TruePositive : DetOutcome.FalsePositive;
-                }
+                dtIg = _gtIgSorted[m];
+                dtm = _idSorted[m];
+                _gtMatched[m] = true; // gtm = det id, always ≥ 1 (loadRes numbers from 1)
             }
+            if (dtm == 0 && !range.Contains(dets[d].Area)) dtIg = true;
+            outcomes[d * TA + at] = dtIg ? DetOutcome.Ignored
+                : dtm != 0 ? DetOutcome.TruePositive : DetOutcome.FalsePositive;
         }
     }
 

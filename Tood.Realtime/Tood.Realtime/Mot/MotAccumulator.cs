@@ -1,4 +1,3 @@
-using Tood.Realtime.Mot;
 using Tood.Realtime.Postprocess;
 using Tood.Realtime.Tracking;
 
@@ -67,50 +66,59 @@ public sealed class MotAccumulator
         DropIgnored(groundTruth, hypotheses);
         int ng = _gt.Count, nh = _hyp.Count;
         FillIou(ng, nh);
-        var gtMatch = _gtMatch.AsSpan(0, ng);
-        var hypMatch = _hypMatch.AsSpan(0, nh);
-        gtMatch.Fill(-1); hypMatch.Fill(-1);
+        _gtMatch.AsSpan(0, ng).Fill(-1);
+        _hypMatch.AsSpan(0, nh).Fill(-1);
+        MatchContinuing(ng, nh);
+        MatchRest(ng, nh);
+        Count(ng, nh);
+    }
 
-        // 1. Continuity with the last match.
+    /// <summary>1. Continuity: a ground-truth object keeps its last matched hypothesis while it overlaps enough.</summary>
+    private void MatchContinuing(int ng, int nh)
+    {
         for (int i = 0; i < ng; i++)
         {
             if (!_lastMatch.TryGetValue(_gt[i].Id, out int h)) continue;
             for (int j = 0; j < nh; j++)
             {
-                if (_hyp[j].Id != h || hypMatch[j] >= 0) continue;
+                if (_hyp[j].Id != h || _hypMatch[j] >= 0) continue;
                 if (_iou[i * nh + j] >= _threshold) Pair(i, j, isSwitch: false);
                 break;
             }
         }
+    }
 
-        // 2. Largest, cheapest matching of the rest; a new partner is a switch.
+    /// <summary>2. Largest, cheapest matching of the rest; a new partner is a switch.</summary>
+    private void MatchRest(int ng, int nh)
+    {
         int nr = 0, nc = 0;
-        for (int i = 0; i < ng; i++) if (gtMatch[i] < 0) _rows[nr++] = i;
-        for (int j = 0; j < nh; j++) if (hypMatch[j] < 0) _cols[nc++] = j;
-        if (nr > 0 && nc > 0)
-        {
-            for (int a = 0; a < nr; a++)
-                for (int b = 0; b < nc; b++)
-                {
-                    double iou = _iou[_rows[a] * nh + _cols[b]];
-                    _cost[a * nc + b] = iou >= _threshold ? 1 - iou : double.NaN;
-                }
-            _lap.MaxCardinality(_cost.AsSpan(0, nr * nc), nr, nc, double.PositiveInfinity, _rowToCol);
-            for (int a = 0; a < nr; a++)
+        for (int i = 0; i < ng; i++) if (_gtMatch[i] < 0) _rows[nr++] = i;
+        for (int j = 0; j < nh; j++) if (_hypMatch[j] < 0) _cols[nc++] = j;
+        if (nr == 0 || nc == 0) return;
+        for (int a = 0; a < nr; a++)
+            for (int b = 0; b < nc; b++)
             {
-                if (_rowToCol[a] < 0) continue;
-                int i = _rows[a], j = _cols[_rowToCol[a]];
-                Pair(i, j, _lastMatch.TryGetValue(_gt[i].Id, out int prev) && prev != _hyp[j].Id);
+                double iou = _iou[_rows[a] * nh + _cols[b]];
+                _cost[a * nc + b] = iou >= _threshold ? 1 - iou : double.NaN;
             }
+        _lap.MaxCardinality(_cost.AsSpan(0, nr * nc), nr, nc, double.PositiveInfinity, _rowToCol);
+        for (int a = 0; a < nr; a++)
+        {
+            if (_rowToCol[a] < 0) continue;
+            int i = _rows[a], j = _cols[_rowToCol[a]];
+            Pair(i, j, _lastMatch.TryGetValue(_gt[i].Id, out int prev) && prev != _hyp[j].Id);
         }
+    }
 
-        // 3. Misses, false positives, per-track coverage, identity overlaps.
+    /// <summary>3. Misses, false positives, per-track coverage, identity overlaps.</summary>
+    private void Count(int ng, int nh)
+    {
         _gtTotal += ng; _hypTotal += nh;
         for (int i = 0; i < ng; i++)
         {
             var track = GtTrack(_gt[i].Id);
             track.Present++;
-            if (gtMatch[i] < 0)
+            if (_gtMatch[i] < 0)
             {
                 _fn++;
                 if (track.EverMatched) track.Gap = true;
@@ -122,7 +130,7 @@ public sealed class MotAccumulator
         }
         for (int j = 0; j < nh; j++)
         {
-            if (hypMatch[j] < 0) _fp++;
+            if (_hypMatch[j] < 0) _fp++;
             _hypCounts[_hyp[j].Id] = _hypCounts.GetValueOrDefault(_hyp[j].Id) + 1;
         }
         for (int i = 0; i < ng; i++)
