@@ -6,13 +6,15 @@ namespace Tood.Realtime.Coco;
 /// <summary>COCO detection annotation file (instances_*.json), the subset Tood reads and writes.</summary>
 public sealed class CocoFile
 {
-    [JsonPropertyName("info")] public CocoInfo? Info { get; set; }
-    [JsonPropertyName("images")] public List<CocoImage> Images { get; set; } = [];
-    [JsonPropertyName("annotations")] public List<CocoAnnotation> Annotations { get; set; } = [];
-    [JsonPropertyName("categories")] public List<CocoCategory> Categories { get; set; } = [];
+    public CocoInfo? Info { get; set; }
+    public List<CocoImage> Images { get; set; } = [];
+    public List<CocoAnnotation> Annotations { get; set; } = [];
+    public List<CocoCategory> Categories { get; set; } = [];
 
+    /// <summary>COCO's keys are the properties' names in snake case (<c>image_id</c>); only <c>iscrowd</c> is named by hand.</summary>
     public static readonly JsonSerializerOptions JsonOptions = new()
     {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         NumberHandling = JsonNumberHandling.AllowReadingFromString,
     };
@@ -43,34 +45,34 @@ public sealed class CocoFile
 
 public sealed class CocoInfo
 {
-    [JsonPropertyName("description")] public string? Description { get; set; }
-    [JsonPropertyName("version")] public string? Version { get; set; }
+    public string? Description { get; set; }
+    public string? Version { get; set; }
 }
 
 public sealed class CocoImage
 {
-    [JsonPropertyName("id")] public long Id { get; set; }
-    [JsonPropertyName("file_name")] public string FileName { get; set; } = "";
-    [JsonPropertyName("width")] public int Width { get; set; }
-    [JsonPropertyName("height")] public int Height { get; set; }
+    public long Id { get; set; }
+    public string FileName { get; set; } = "";
+    public int Width { get; set; }
+    public int Height { get; set; }
 }
 
 public sealed class CocoAnnotation
 {
-    [JsonPropertyName("id")] public long Id { get; set; }
-    [JsonPropertyName("image_id")] public long ImageId { get; set; }
-    [JsonPropertyName("category_id")] public int CategoryId { get; set; }
+    public long Id { get; set; }
+    public long ImageId { get; set; }
+    public int CategoryId { get; set; }
     /// <summary>[x, y, width, height] in pixels.</summary>
-    [JsonPropertyName("bbox")] public double[] Bbox { get; set; } = [];
-    [JsonPropertyName("area")] public double Area { get; set; }
+    public double[] Bbox { get; set; } = [];
+    public double Area { get; set; }
     [JsonPropertyName("iscrowd")] public int IsCrowd { get; set; }
     /// <summary>Detection results carry a score; ground truth does not.</summary>
-    [JsonPropertyName("score")] public double? Score { get; set; }
+    public double? Score { get; set; }
 }
 
 public sealed class CocoCategory
 {
-    [JsonPropertyName("id")] public int Id { get; set; }
-    [JsonPropertyName("name")] public string Name { get; set; } = "";
-    [JsonPropertyName("supercategory")] public string? Supercategory { get; set; }
+    public int Id { get; set; }
+    public string Name { get; set; } = "";
+    public string? Supercategory { get; set; }
 }

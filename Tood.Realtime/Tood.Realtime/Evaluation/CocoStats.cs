@@ -11,15 +11,15 @@ namespace Tood.Realtime.Evaluation;
 public sealed record CocoStats
 {
     /// <summary>AP @[IoU=.50:.95 | all | 100].</summary>
-    [JsonPropertyName("AP")] public double AP { get; init; }
-    [JsonPropertyName("AP50")] public double AP50 { get; init; }
-    [JsonPropertyName("AP75")] public double AP75 { get; init; }
+    public double AP { get; init; }
+    public double AP50 { get; init; }
+    public double AP75 { get; init; }
     [JsonPropertyName("APs")] public double APSmall { get; init; }
     [JsonPropertyName("APm")] public double APMedium { get; init; }
     [JsonPropertyName("APl")] public double APLarge { get; init; }
-    [JsonPropertyName("AR1")] public double AR1 { get; init; }
-    [JsonPropertyName("AR10")] public double AR10 { get; init; }
-    [JsonPropertyName("AR100")] public double AR100 { get; init; }
+    public double AR1 { get; init; }
+    public double AR10 { get; init; }
+    public double AR100 { get; init; }
     [JsonPropertyName("ARs")] public double ARSmall { get; init; }
     [JsonPropertyName("ARm")] public double ARMedium { get; init; }
     [JsonPropertyName("ARl")] public double ARLarge { get; init; }
