@@ -39,6 +39,7 @@ cat > "$SCRATCH/DetectVideo/DetectVideo.csproj" <<XML
   <ItemGroup>
     <PackageReference Include="Tood.Realtime" Version="$VERSION" />
     <PackageReference Include="Tood.Realtime.Runtime.Cpu" Version="$VERSION" />
+    <PackageReference Include="Microsoft.Extensions.Logging.Console" Version="11.0.0" />
   </ItemGroup>
 </Project>
 XML

@@ -37,7 +37,7 @@ public class NativePackageSelectionTests
     [InlineData("runtime:Cpu", OrtCpu + " " + CvLinux)]
     [InlineData("runtime:DirectML", Dml + " " + CvWin)]
     [InlineData("runtime:Cuda", OrtCuda + " " + CvWin + " " + CvLinux)]
-    [InlineData("library:win-x64", "Microsoft.ML.OnnxRuntime.Managed@OnnxRuntimeManagedMinVersion OpenCvSharp4@OpenCvSharpVersion YamlDotNet Microsoft.Extensions.FileSystemGlobbing")]
+    [InlineData("library:win-x64", "Microsoft.ML.OnnxRuntime.Managed@OnnxRuntimeManagedMinVersion OpenCvSharp4@OpenCvSharpVersion YamlDotNet Microsoft.Extensions.FileSystemGlobbing Microsoft.Extensions.Logging.Abstractions")]
     public async Task Package_set_per_project_and_target_rid(string evaluationCase, string expected)
     {
         var r = await Evaluation.Value;

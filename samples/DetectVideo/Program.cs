@@ -1,6 +1,7 @@
 // Detects objects in a video with the Tood.Realtime library: first frame via Detector.Detect,
 // then the whole video through the VideoPipeline (annotated mp4 + JSONL).
 // usage: dotnet run --project samples/DetectVideo -- model.onnx input.mp4 [output.mp4]
+using Microsoft.Extensions.Logging;
 using OpenCvSharp;
 using Tood.Realtime.Inference;
 using Tood.Realtime.Pipeline;
@@ -12,7 +13,10 @@ if (args.Length < 2)
 }
 string model = args[0], video = args[1], output = args.Length > 2 ? args[2] : Path.ChangeExtension(video, ".det.mp4");
 
-using var detector = Detector.Load(model, new DetectorOptions { Device = DeviceSpec.Auto, Log = Console.Error.WriteLine });
+// The library logs through Microsoft.Extensions.Logging: any provider will do; here one line per message on stderr.
+using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true)
+    .AddConsole(o => o.LogToStandardErrorThreshold = Microsoft.Extensions.Logging.LogLevel.Trace));
+using var detector = Detector.Load(model, new DetectorOptions { Device = DeviceSpec.Auto, LoggerFactory = loggers });
 Console.WriteLine($"{model}: {detector.Model.NumClasses} classes, input {detector.Model.InputWidth}x{detector.Model.InputHeight}, on {detector.Device}");
 
 using (var capture = new VideoCapture(video))
@@ -28,6 +32,7 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
 var pipeline = new VideoPipeline(detector, new VideoPipelineOptions
 {
     Outputs = new() { Video = output, Jsonl = Path.ChangeExtension(output, ".jsonl") },
+    LoggerFactory = loggers,
 }, StreamSpec.Open(video));
 RunSummary summary = await pipeline.RunAsync(cts.Token);
 Console.WriteLine(summary);

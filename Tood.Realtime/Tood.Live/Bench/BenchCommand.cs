@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Tood.CommandLine;
 using Tood.Live.Cli.Options;
 using Tood.Realtime.Inference;
@@ -52,7 +53,7 @@ internal sealed class BenchCommand : ToolCommand, IHelpText
         """;
 
     /// <summary>The options a command line asks for (tests read them without running the bench).</summary>
-    internal BenchOptions Read(ParseResult parse, Action<string>? log) => new()
+    internal BenchOptions Read(ParseResult parse, ILoggerFactory loggerFactory) => new()
     {
         Model = parse.GetRequiredValue(_model)[0],
         Source = parse.GetRequiredValue(_source),
@@ -63,12 +64,13 @@ internal sealed class BenchCommand : ToolCommand, IHelpText
         Codec = _codec.Read(parse),
         SkipOpenCvDnn = parse.GetValue(_noDnn),
         Rounds = parse.GetValue(_rounds),
-        Log = log,
+        LoggerFactory = loggerFactory,
     };
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
     {
-        var options = Read(parse, m => console.Error.WriteLine($"tood-live bench: {m}"));
+        using var loggers = CliLoggerProvider.CreateFactory(console, "tood-live bench");
+        var options = Read(parse, loggers);
         var models = parse.GetRequiredValue(_model);
         string table;
         object report;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Tood.Realtime.Inference;
 
 namespace Tood.Live.Bench;
@@ -15,7 +16,7 @@ public static class BenchComparison
     {
         if (models.Count < 2) throw new ArgumentException("a comparison needs at least two models", nameof(models));
         if (o.Frames < 1 || o.Batch < 1 || o.Rounds < 1) throw new ArgumentOutOfRangeException(nameof(o), "--frames, --batch and --rounds must be ≥ 1");
-        var log = o.Log ?? (_ => { });
+        var log = o.LoggerFactory.CreateLogger(typeof(BenchComparison));
         var latencyThreading = new CpuThreading(Environment.ProcessorCount, o.Cpu.SpinWait, 1);
         var throughput = new List<Detector>();
         var latency = new List<Detector>();
@@ -25,9 +26,9 @@ public static class BenchComparison
             foreach (var m in models)
             {
                 var om = o with { Model = m };
-                throughput.Add(BenchRunner.Load(om, o.Cpu, log));
+                throughput.Add(BenchRunner.Load(om, o.Cpu));
                 // GPU providers run one at a time anyway; a second session would only double the device memory.
-                latency.Add(throughput[^1].Device.Kind == DeviceKind.Cpu ? BenchRunner.Load(om, latencyThreading, log) : throughput[^1]);
+                latency.Add(throughput[^1].Device.Kind == DeviceKind.Cpu ? BenchRunner.Load(om, latencyThreading) : throughput[^1]);
             }
             var raw = models.Select(_ => new List<ModeResult>()).ToList();
             var single = models.Select(_ => new List<ModeResult>()).ToList();
@@ -36,15 +37,15 @@ public static class BenchComparison
                 for (int i = 0; i < models.Count; i++)
                 {
                     ct.ThrowIfCancellationRequested();
-                    log($"round {r + 1}/{o.Rounds}: {Path.GetFileName(models[i])} raw ...");
+                    log.LogInformation("round {Round}/{Rounds}: {Model} raw ...", r + 1, o.Rounds, Path.GetFileName(models[i]));
                     raw[i].Add(BenchRunner.Raw(throughput[i], o with { Model = models[i] }));
                     single[i].Add(BenchRunner.Raw(latency[i], o with { Model = models[i] }));
                 }
             for (int r = 0; r < o.Rounds; r++)
                 for (int i = 0; i < models.Count; i++)
                 {
-                    log($"round {r + 1}/{o.Rounds}: {Path.GetFileName(models[i])} pipeline ...");
-                    pipe[i].Add((await BenchRunner.Pipeline(throughput[i], o with { Model = models[i] }, Path.Combine(tmp, $"pipeline{i}.mp4"), log, ct)).Result);
+                    log.LogInformation("round {Round}/{Rounds}: {Model} pipeline ...", r + 1, o.Rounds, Path.GetFileName(models[i]));
+                    pipe[i].Add((await BenchRunner.Pipeline(throughput[i], o with { Model = models[i] }, Path.Combine(tmp, $"pipeline{i}.mp4"), ct)).Result);
                 }
             var rows = new List<ComparisonRow>();
             for (int i = 0; i < models.Count; i++)

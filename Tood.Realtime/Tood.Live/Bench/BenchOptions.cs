@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Tood.Realtime.Inference;
 using Tood.Realtime.Video;
 using Tood.Realtime.Video.Ffmpeg;
@@ -22,5 +24,6 @@ public sealed record BenchOptions
     public bool SkipOpenCvDnn { get; init; }
     /// <summary>Comparisons (several models): interleaved rounds per mode, reported as medians.</summary>
     public int Rounds { get; init; } = 3;
-    public Action<string>? Log { get; init; }
+    /// <summary>Logs each mode as it starts, and the library's messages.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }

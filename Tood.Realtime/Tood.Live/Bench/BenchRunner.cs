@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using OpenCvSharp;
 using OpenCvSharp.Dnn;
 using Tood.Realtime.Inference;
@@ -23,8 +24,8 @@ public static class BenchRunner
     {
         if (o.Batch < 1) throw new ArgumentOutOfRangeException(nameof(o), "--batch must be ≥ 1");
         if (o.Frames < 1) throw new ArgumentOutOfRangeException(nameof(o), "--frames must be ≥ 1");
-        var log = o.Log ?? (_ => { });
-        using var detector = Load(o, o.Cpu, log);
+        var log = o.LoggerFactory.CreateLogger(typeof(BenchRunner));
+        using var detector = Load(o, o.Cpu);
         bool cpu = detector.Device.Kind == DeviceKind.Cpu;
         // A skeptic's baselines: on CPU the raw and naive modes are also run with ONNX Runtime's defaults and
         // with one run on every core (spin-waiting on), and each ratio divides by the fastest baseline, so
@@ -38,18 +39,18 @@ public static class BenchRunner
             string size;
             using (var probe = VideoCaptureSource.OpenFile(o.Source)) size = $"{probe.Width}x{probe.Height}";
 
-            log("raw: session.Run on pre-filled buffers ...");
+            log.LogInformation("raw: session.Run on pre-filled buffers ...");
             var raw = Raw(detector, o);
-            log("pipeline: VideoPipeline file mode with mp4 output ...");
-            var (pipe, summary) = await Pipeline(detector, o, Path.Combine(tmp, "pipeline.mp4"), log, ct);
-            log("naive: single-thread loop ...");
+            log.LogInformation("pipeline: VideoPipeline file mode with mp4 output ...");
+            var (pipe, summary) = await Pipeline(detector, o, Path.Combine(tmp, "pipeline.mp4"), ct);
+            log.LogInformation("naive: single-thread loop ...");
             var (naive, naiveStages) = Naive(detector, o, Path.Combine(tmp, "naive.mp4"), ct);
 
             var baselines = new List<Baseline>();
             foreach (var (name, config) in baselineConfigs)
             {
-                log($"baselines with {name} ...");
-                using var d = Load(o, config, log);
+                log.LogInformation("baselines with {Threading} ...", name);
+                using var d = Load(o, config);
                 baselines.Add(new Baseline(name, config.ToString(), Raw(d, o), Naive(d, o, Path.Combine(tmp, "naive-baseline.mp4"), ct).Item1));
             }
             var dnn = o.SkipOpenCvDnn ? new OpenCvDnnResult(false, null, "skipped (--no-opencv-dnn)") : OpenCvDnn(detector, o);
@@ -67,15 +68,15 @@ public static class BenchRunner
         }
     }
 
-    internal static Detector Load(BenchOptions o, CpuThreading cpu, Action<string> log) =>
+    internal static Detector Load(BenchOptions o, CpuThreading cpu) =>
         Detector.Load(o.Model, new DetectorOptions
         {
-            Device = o.Device, MaxBatch = o.Batch, BufferSets = 4, Log = log,
+            Device = o.Device, MaxBatch = o.Batch, BufferSets = 4, LoggerFactory = o.LoggerFactory,
             Cpu = cpu,
         });
 
     /// <summary>The file-mode VideoPipeline on the first F frames, mp4 written to <paramref name="output"/>.</summary>
-    internal static async Task<(ModeResult Result, RunSummary Summary)> Pipeline(Detector detector, BenchOptions o, string output, Action<string> log, CancellationToken ct)
+    internal static async Task<(ModeResult Result, RunSummary Summary)> Pipeline(Detector detector, BenchOptions o, string output, CancellationToken ct)
     {
         var cpu0 = CpuSeconds();
         RunSummary summary;
@@ -84,7 +85,7 @@ public static class BenchRunner
             // DrawStatus: the same drawing work as the naive loop, which draws an FPS line on every frame.
             var pipeline = new VideoPipeline(detector, new VideoPipelineOptions
             {
-                Run = new() { Batch = o.Batch }, Render = new() { DrawStatus = true }, Outputs = new() { Video = output, Codec = o.Codec, Ffmpeg = o.Ffmpeg }, Log = log,
+                Run = new() { Batch = o.Batch }, Render = new() { DrawStatus = true }, Outputs = new() { Video = output, Codec = o.Codec, Ffmpeg = o.Ffmpeg }, LoggerFactory = o.LoggerFactory,
             }, StreamSpec.Of(src));
             summary = await pipeline.RunAsync(ct);
         }

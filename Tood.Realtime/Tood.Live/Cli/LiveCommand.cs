@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Logging;
 using Tood.CommandLine;
 using Tood.Live.Cli.Options;
 using Tood.Realtime.Inference;
@@ -175,26 +176,26 @@ internal sealed class LiveCommand : RootCommand, IHelpText
 
     private async Task<int> ExecuteAsync(ParseResult parse, CliConsole console, CancellationToken ct)
     {
-        void Log(string m) => console.Error.WriteLine($"tood-live: {m}");
+        using var loggers = CliLoggerProvider.CreateFactory(console, "tood-live");
         var ffmpeg = FfmpegTool.Find();
         var names = parse.GetValue(_source)!.Concat(parse.GetValue(_sourceList) is { } list ? FrameSources.ReadList(list) : []).ToList();
         (Option, string?)[] flags = [(_output, parse.GetValue(_output)), (_json, parse.GetValue(_json)), (_csv, parse.GetValue(_csv)),
             (_coco, parse.GetValue(_coco)), (_tracking.SaveMot, parse.GetValue(_tracking.SaveMot))];
         AsUsageError(() => { CheckOutputPatterns(names, flags); return true; }); // before opening anything
         IReadOnlyList<IFrameSource> sources = parse.GetValue(_camera) is { } camera
-            ? [FrameSources.Open(null, camera, _input.Read(parse), ffmpeg, Log, ct)]
-            : FrameSources.OpenAll(names, _input.Read(parse), ffmpeg, Log, ct);
+            ? [FrameSources.Open(null, camera, _input.Read(parse), ffmpeg, loggers, ct)]
+            : FrameSources.OpenAll(names, _input.Read(parse), ffmpeg, loggers, ct);
         try
         {
-            return await RunAsync(parse, console, sources, ffmpeg, Log, ct);
+            return await RunAsync(parse, console, sources, ffmpeg, loggers, ct);
         }
         finally { foreach (var s in sources) s.Dispose(); }
     }
 
     private async Task<int> RunAsync(ParseResult parse, CliConsole console, IReadOnlyList<IFrameSource> sources, FfmpegTool? ffmpeg,
-                                     Action<string> log, CancellationToken ct)
+                                     ILoggerFactory loggers, CancellationToken ct)
     {
-        void Log(string m) => log(m);
+        var log = loggers.CreateLogger<LiveCommand>();
         string model = parse.GetRequiredValue(_model);
         string? output = parse.GetValue(_output), json = parse.GetValue(_json), csv = parse.GetValue(_csv), coco = parse.GetValue(_coco);
         bool show = parse.GetValue(_show);
@@ -209,25 +210,27 @@ internal sealed class LiveCommand : RootCommand, IHelpText
         string? mot = parse.GetValue(_tracking.SaveMot);
         using var detector = Detector.Load(model, new DetectorOptions
         {
-            Device = parse.GetValue(_device), MaxBatch = batch, BufferSets = 4, Log = Log, Cpu = cpu, Decode = decode, Faults = _faults,
+            Device = parse.GetValue(_device), MaxBatch = batch, BufferSets = 4, LoggerFactory = loggers, Cpu = cpu, Decode = decode, Faults = _faults,
         });
         if (_detection.ResolveClasses(parse, detector.ClassNames) is { } classes)
             detector.DecodeOptions = detector.DecodeOptions with { Classes = classes };
         var cocoIds = parse.GetValue(_cocoIds) is { } idFile ? CocoResultIds.FromAnnotations(idFile, detector.ClassNames) : null;
-        if (cocoIds is not null) Log($"--save-coco: {cocoIds.Description}");
+        if (cocoIds is not null) log.LogInformation("--save-coco: {CocoIds}", cocoIds.Description);
         static string Describe(IFrameSource s) => s is ImageFileSource ? $"{s.Description}: {s.FrameCount} images"
             : $"{s.Description}: {s.Width}x{s.Height} @ {s.Fps:0.##} fps{(s.FrameCount is { } n ? $", {n} frames" : "")}";
         if (sources.Count > 1)
-            for (int k = 0; k < sources.Count; k++) Log($"source {k + 1}: {Describe(sources[k])}");
-        Log((sources.Count > 1 ? $"{sources.Count} sources, {(live ? "live mode" : "file mode")}; "
-            : sources[0] is ImageFileSource ? $"{Describe(sources[0])}; " : $"{Describe(sources[0])}, {(live ? "live mode" : "file mode")}; ") +
-            $"model {Path.GetFileName(model)} ({detector.Model.Preset}, {detector.Model.InputWidth}x{detector.Model.InputHeight}, {detector.Model.NumClasses} classes) on {detector.Device}" +
-            (detector.Device.Kind == DeviceKind.Cpu ? $" ({cpu})" : ""));
+            for (int k = 0; k < sources.Count; k++) log.LogInformation("source {Index}: {Source}", k + 1, Describe(sources[k]));
+        string input = sources.Count > 1 ? $"{sources.Count} sources, {(live ? "live mode" : "file mode")}; "
+            : sources[0] is ImageFileSource ? $"{Describe(sources[0])}; " : $"{Describe(sources[0])}, {(live ? "live mode" : "file mode")}; ";
+        log.LogInformation("{Input}model {Model} ({Preset}, {Width}x{Height}, {Classes} classes) on {Device}{Threading}", input, Path.GetFileName(model),
+            detector.Model.Preset, detector.Model.InputWidth, detector.Model.InputHeight, detector.Model.NumClasses, detector.Device,
+            detector.Device.Kind == DeviceKind.Cpu ? $" ({cpu})" : "");
         if (tracking is not null)
-            Log($"tracking: ByteTrack{(sources.Count > 1 ? " (one tracker per stream)" : "")}, detections ≥ {decode.ScoreThreshold:0.##} (high ≥ {tracking.HighThreshold:0.##}), lost tracks kept {tracking.TrackBuffer} frames, " +
-                (tracking.ClassAware ? "per class" : "any class"));
+            log.LogInformation("tracking: ByteTrack{PerStream}, detections ≥ {ScoreThreshold:0.##} (high ≥ {HighThreshold:0.##}), lost tracks kept {TrackBuffer} frames, {ClassMatching}",
+                sources.Count > 1 ? " (one tracker per stream)" : "", decode.ScoreThreshold, tracking.HighThreshold, tracking.TrackBuffer,
+                tracking.ClassAware ? "per class" : "any class");
         if (output is null && !show && json is null && csv is null && mot is null && coco is null)
-            Log("no --output, --show, --save-json, --save-csv, --save-coco or --save-mot given: detections are only counted");
+            log.LogInformation("no --output, --show, --save-json, --save-csv, --save-coco or --save-mot given: detections are only counted");
 
         var bar = !live && console.InteractiveError ? new ProgressBar(console.Error) : null;
         var pipeline = new VideoPipeline(detector, new VideoPipelineOptions
@@ -235,7 +238,7 @@ internal sealed class LiveCommand : RootCommand, IHelpText
             Run = new() { Batch = batch, VidStride = vidStride },
             Render = new() { Show = show, DrawStatus = parse.GetValue(_status), LineWidth = parse.GetValue(_lineWidth), Trails = parse.GetValue(_tracking.Trails) },
             Outputs = new() { Video = output, Codec = _codec.Read(parse), Ffmpeg = ffmpeg, Jsonl = json, Csv = csv, Coco = coco, CocoIds = cocoIds, Mot = mot },
-            Tracking = tracking, Progress = bar, Log = Log,
+            Tracking = tracking, Progress = bar, LoggerFactory = loggers,
         }, [.. sources.Select((s, k) => StreamSpec.Of(s, trackers[k]))]);
         RunSummary summary;
         try { summary = await pipeline.RunAsync(ct, _stopNow); }

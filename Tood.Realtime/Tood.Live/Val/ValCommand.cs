@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Tood.CommandLine;
 using Tood.Live.Cli;
 using Tood.Live.Cli.Options;
@@ -69,7 +69,8 @@ internal sealed class ValCommand : ToolCommand, IHelpText
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
     {
-        void Log(string m) => console.Error.WriteLine($"tood-live val: {m}");
+        using var loggers = CliLoggerProvider.CreateFactory(console, "tood-live val");
+        var log = loggers.CreateLogger<ValCommand>();
         // Outputs are checked before the run: a bad path must not cost the whole evaluation.
         var json = parse.GetValue(_json) is { } j ? new PartialFile(j, "--json") : null;
         var results = parse.GetValue(_results) is { } r ? new PartialFile(r, "--results") : null;
@@ -81,7 +82,7 @@ internal sealed class ValCommand : ToolCommand, IHelpText
             int batch = parse.GetValue(_batch);
             using var detector = Detector.Load(modelPath, new DetectorOptions
             {
-                Device = parse.GetValue(_device), MaxBatch = batch, BufferSets = 2, Log = Log,
+                Device = parse.GetValue(_device), MaxBatch = batch, BufferSets = 2, LoggerFactory = loggers,
                 Cpu = _cpu.Read(parse).Or(CpuThreading.ForMode(live: false)),
                 Decode = _detection.Read(parse, DecodeOptions.CocoEval),
             });
@@ -101,10 +102,12 @@ internal sealed class ValCommand : ToolCommand, IHelpText
             data = data.WithClasses(classes.Shared.Select(s => s.Name).ToList());
 
             var d = detector.DecodeOptions;
-            var inv = CultureInfo.InvariantCulture;
-            Log(string.Create(inv, $"{dataName}: {data.Coco.Images.Count} images, {data.Coco.Annotations.Count} boxes of the evaluated classes (of {allBoxes}); {classes.Describe()}"));
-            Log(string.Create(inv, $"model {Path.GetFileName(modelPath)} ({detector.Model.Preset}, input {detector.Model.InputWidth}x{detector.Model.InputHeight} letterbox) on {detector.Device}; " +
-                $"decoder: score > {d.ScoreThreshold}, top {d.PreNmsTopK}/level, NMS IoU {d.IouThreshold}, {d.MaxDetections}/image, {(d.ClipToImage ? "clipped" : "not clipped")}"));
+            log.LogInformation("{Data}: {Images} images, {Boxes} boxes of the evaluated classes (of {AllBoxes}); {Classes}",
+                dataName, data.Coco.Images.Count, data.Coco.Annotations.Count, allBoxes, classes.Describe());
+            log.LogInformation("model {Model} ({Preset}, input {Width}x{Height} letterbox) on {Device}; " +
+                "decoder: score > {ScoreThreshold}, top {TopK}/level, NMS IoU {IouThreshold}, {MaxDetections}/image, {Clipping}",
+                Path.GetFileName(modelPath), detector.Model.Preset, detector.Model.InputWidth, detector.Model.InputHeight, detector.Device,
+                d.ScoreThreshold, d.PreNmsTopK, d.IouThreshold, d.MaxDetections, d.ClipToImage ? "clipped" : "not clipped");
 
             var bar = console.InteractiveError ? new ProgressBar(console.Error) : null;
             ValidationResult result;
@@ -112,11 +115,12 @@ internal sealed class ValCommand : ToolCommand, IHelpText
             {
                 result = await DatasetValidator.RunAsync(detector, data.Coco, data.ImageDir, classes, new ValidationOptions
                 {
-                    ConfusionScoreThreshold = parse.GetValue(_confusionConf), Progress = bar, Log = Log,
+                    ConfusionScoreThreshold = parse.GetValue(_confusionConf), Progress = bar, LoggerFactory = loggers,
                 }, cancellationToken);
             }
             finally { bar?.Finish(); }
-            Log(string.Create(inv, $"{result.Images} images in {result.Seconds:0.0} s ({result.Images / Math.Max(result.Seconds, 1e-9):0.0} images/s), {result.Detections.Count} detections"));
+            log.LogInformation("{Images} images in {Seconds:0.0} s ({ImagesPerSecond:0.0} images/s), {Detections} detections",
+                result.Images, result.Seconds, result.Images / Math.Max(result.Seconds, 1e-9), result.Detections.Count);
             console.Out.Write(ValidationText.Format(result));
 
             if (json is not null)

@@ -41,7 +41,7 @@ public sealed class Detector : IDisposable
         options ??= new DetectorOptions();
         options.Decode.Validate();
         options.Cpu.Validate();
-        var engine = InferenceEngine.Create(modelPath, options.Device, options.MaxBatch, Math.Max(1, options.BufferSets), options.Log, options.Cpu, options.Faults);
+        var engine = InferenceEngine.Create(modelPath, options.Device, options.MaxBatch, Math.Max(1, options.BufferSets), options.LoggerFactory, options.Cpu, options.Faults);
         return new Detector(engine, options);
     }
 

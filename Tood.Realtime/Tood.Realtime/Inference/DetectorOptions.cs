@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Tood.Realtime.Postprocess;
 
 namespace Tood.Realtime.Inference;
@@ -14,8 +16,8 @@ public sealed record DetectorOptions
     /// <summary>CPU provider only: runs in flight, intra-op threads per run, spin-waiting (see
     /// <see cref="CpuThreading"/>). The default keeps ONNX Runtime's own settings, one run at a time.</summary>
     public CpuThreading Cpu { get; init; }
-    /// <summary>Receives informational messages (device fallback, adapter, lost-device recovery); null = silent.</summary>
-    public Action<string>? Log { get; init; }
+    /// <summary>Logs device fallback, adapter and lost-device recovery (categories: the classes that log them).</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
     /// <summary>Test seam: simulated GPU and lost-device faults (<see cref="DeviceFaultInjection"/>).</summary>
     internal DeviceFaultInjection? Faults { get; init; }
 }

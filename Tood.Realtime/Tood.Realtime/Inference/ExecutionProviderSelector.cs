@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using Tood.Realtime.Devices;
 
@@ -28,8 +29,8 @@ public static class ExecutionProviderSelector
         _ => CpuProvider,
     };
 
-    /// <summary>Resolves <paramref name="requested"/> against the available providers (no side effects).</summary>
-    public static DeviceSpec Resolve(DeviceSpec requested, IReadOnlyCollection<string> available, bool isWindows, Action<string>? log)
+    /// <summary>Resolves <paramref name="requested"/> against the available providers (no side effects but the log).</summary>
+    public static DeviceSpec Resolve(DeviceSpec requested, IReadOnlyCollection<string> available, bool isWindows, ILoggerFactory? loggerFactory)
     {
         switch (requested.Kind)
         {
@@ -46,7 +47,8 @@ public static class ExecutionProviderSelector
             default:
                 if (isWindows && available.Contains(DmlProvider)) return new DeviceSpec(DeviceKind.DirectML);
                 if (available.Contains(CudaProvider)) return new DeviceSpec(DeviceKind.Cuda, 0);
-                log?.Invoke($"device auto: no GPU execution provider available ({string.Join(", ", available)}); falling back to CPU");
+                loggerFactory?.CreateLogger(typeof(ExecutionProviderSelector))
+                    .LogInformation("device auto: no GPU execution provider available ({Providers}); falling back to CPU", string.Join(", ", available));
                 return DeviceSpec.Cpu;
         }
     }

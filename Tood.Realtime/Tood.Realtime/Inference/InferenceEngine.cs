@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Tood.Realtime.Postprocess;
@@ -18,7 +19,7 @@ internal sealed class InferenceEngine : IDisposable
     private readonly SessionFactory _factory;
     private readonly DeviceSpec _requested;
     private readonly CpuThreading _cpu;
-    private readonly Action<string>? _log;
+    private readonly ILogger _logger;
     private readonly DeviceFaultInjection? _faults;
     private bool _rebuilt;
     private DeviceSpec _device;
@@ -43,9 +44,9 @@ internal sealed class InferenceEngine : IDisposable
     public int ConcurrentRuns { get; }
 
     private InferenceEngine(InferenceSession session, SessionFactory factory, DeviceSpec requested, DeviceSpec device, ModelInfo model,
-        int maxBatch, int? fixedRunBatch, int anchors, int slots, int concurrentRuns, CpuThreading cpu, Action<string>? log, DeviceFaultInjection? faults)
+        int maxBatch, int? fixedRunBatch, int anchors, int slots, int concurrentRuns, CpuThreading cpu, ILogger logger, DeviceFaultInjection? faults)
     {
-        _session = session; _factory = factory; _requested = requested; _device = device; _cpu = cpu; _log = log; _faults = faults;
+        _session = session; _factory = factory; _requested = requested; _device = device; _cpu = cpu; _logger = logger; _faults = faults;
         Model = model; MaxBatch = maxBatch; FixedRunBatch = fixedRunBatch; Anchors = anchors;
         ConcurrentRuns = concurrentRuns;
         _runLock = new SemaphoreSlim(concurrentRuns, concurrentRuns);
@@ -60,20 +61,21 @@ internal sealed class InferenceEngine : IDisposable
         }
     }
 
-    public static InferenceEngine Create(string modelPath, DeviceSpec device, int maxBatch, int slots, Action<string>? log,
+    public static InferenceEngine Create(string modelPath, DeviceSpec device, int maxBatch, int slots, ILoggerFactory loggerFactory,
         CpuThreading cpu = default, DeviceFaultInjection? faults = null)
     {
+        var logger = loggerFactory.CreateLogger<InferenceEngine>();
         if (maxBatch <= 0) throw new ArgumentOutOfRangeException(nameof(maxBatch), "batch must be positive");
         if (!File.Exists(modelPath)) throw new FileNotFoundException($"model not found: {modelPath}", modelPath);
         var resolved = faults?.SimulatedDevice
-                       ?? ExecutionProviderSelector.Resolve(device, ExecutionProviderSelector.AvailableProviders(), OperatingSystem.IsWindows(), log);
-        var factory = new SessionFactory(modelPath, maxBatch, log, faults);
+                       ?? ExecutionProviderSelector.Resolve(device, ExecutionProviderSelector.AvailableProviders(), OperatingSystem.IsWindows(), loggerFactory);
+        var factory = new SessionFactory(modelPath, maxBatch, loggerFactory, faults);
         var (opened, onDevice) = factory.OpenFirst(device, resolved, cpu);
         InferenceSession? session = opened;
         try
         {
             var info = Validate(modelPath, session, out _, out int anchors);
-            if (Int8Providers.Warning(info, onDevice) is { } int8) log?.Invoke(int8);
+            if (Int8Providers.Warning(info, onDevice) is { } int8) logger.LogWarning("{Warning}", int8);
             int? fixedRun = info.FixedBatch ?? GraphBatch(session) ?? (onDevice.Kind == DeviceKind.DirectML ? maxBatch : null);
             if (fixedRun is { } f && maxBatch > f)
                 throw new ModelContractException($"model {Path.GetFileName(modelPath)} has a fixed batch of {f}; --batch {maxBatch} is larger");
@@ -81,7 +83,7 @@ internal sealed class InferenceEngine : IDisposable
             // at a time, which is also what lets a lost device be rebuilt under the one run permit (Recover).
             int runs = onDevice.Kind == DeviceKind.Cpu ? cpu.RunsInFlight : 1;
             var engine = new InferenceEngine(session, factory, device, onDevice, info, maxBatch, fixedRun, anchors,
-                Math.Max(slots, runs + 1), runs, cpu, log, faults);
+                Math.Max(slots, runs + 1), runs, cpu, logger, faults);
             session = null;
             return engine;
         }
@@ -187,14 +189,14 @@ internal sealed class InferenceEngine : IDisposable
         if (!_rebuilt)
         {
             _rebuilt = true;
-            _log?.Invoke($"device {device}: lost during a run ({reason}); rebuilding the session");
+            _logger.LogWarning("device {Device}: lost during a run ({Reason}); rebuilding the session", device, reason);
             try { Replace(_factory.Open(device, _cpu), device); return; }
             catch (Exception e) when (OrtErrors.IsProviderFailure(e)) { reason = $"could not be rebuilt: {OrtErrors.FirstLine(e)}"; }
         }
         else reason = $"lost again: {reason}";
         if (_requested.Kind != DeviceKind.Auto)
             throw new DeviceLostException($"--device {_requested}: the device was lost during a run and the rebuilt session did not recover ({reason}); use --device auto to continue on the CPU");
-        _log?.Invoke($"device auto: {device} {reason}; continuing on CPU");
+        _logger.LogWarning("device auto: {Device} {Reason}; continuing on CPU", device, reason);
         // One run at a time (the pipeline sized itself for the GPU), using every core.
         Replace(_factory.Open(DeviceSpec.Cpu, new CpuThreading(null, _cpu.SpinWait, 1)), DeviceSpec.Cpu);
     }

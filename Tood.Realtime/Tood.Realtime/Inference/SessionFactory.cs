@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using Tood.Realtime.Devices;
 
@@ -11,8 +12,9 @@ namespace Tood.Realtime.Inference;
 /// model is first opened on the CPU without optimisation (cheap): if that works, whatever fails next is the
 /// provider's. Used at creation and again when a lost device is rebuilt (<see cref="InferenceEngine"/>).
 /// </summary>
-internal sealed class SessionFactory(string path, int batch, Action<string>? log, DeviceFaultInjection? faults)
+internal sealed class SessionFactory(string path, int batch, ILoggerFactory loggerFactory, DeviceFaultInjection? faults)
 {
+    private readonly ILogger _logger = loggerFactory.CreateLogger<SessionFactory>();
     private readonly string _name = Path.GetFileName(path);
 
     /// <summary>The input's symbolic batch dimension, read by the CPU probe (DirectML pins it to the batch).</summary>
@@ -26,10 +28,10 @@ internal sealed class SessionFactory(string path, int batch, Action<string>? log
         try { return (Open(resolved, cpu), resolved); }
         catch (Exception e) when (OrtErrors.IsProviderFailure(e))
         {
-            string why = $"{ExecutionProviderSelector.ProviderOf(resolved)} failed to start: {OrtErrors.FirstLine(e)}";
+            string provider = ExecutionProviderSelector.ProviderOf(resolved), error = OrtErrors.FirstLine(e);
             if (requested.Kind != DeviceKind.Auto)
-                throw new ExecutionProviderUnavailableException($"--device {requested}: {why}; use --device cpu or --device auto (falls back to CPU)");
-            log?.Invoke($"device auto: {resolved}: {why}; falling back to CPU");
+                throw new ExecutionProviderUnavailableException($"--device {requested}: {provider} failed to start: {error}; use --device cpu or --device auto (falls back to CPU)");
+            _logger.LogWarning("device auto: {Device}: {Provider} failed to start: {Error}; falling back to CPU", resolved, provider, error);
             return (Open(DeviceSpec.Cpu, cpu), DeviceSpec.Cpu);
         }
     }
@@ -84,6 +86,7 @@ internal sealed class SessionFactory(string path, int batch, Action<string>? log
     private void LogAdapter(DeviceSpec device)
     {
         if (DxgiAdapters.TryList()?.AdapterFor(device.Id) is not { } a) return;
-        log?.Invoke($"DirectML adapter {a.Index}: {a.Name} ({a.DedicatedVideoMemory / (1024 * 1024)} MiB dedicated{(device.Id is null ? ", high-performance preference" : "")})");
+        _logger.LogInformation("DirectML adapter {Adapter}: {Name} ({DedicatedMiB} MiB dedicated{Preference})",
+            a.Index, a.Name, a.DedicatedVideoMemory / (1024 * 1024), device.Id is null ? ", high-performance preference" : "");
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 using Tood.Realtime.Video;
 using Tood.Realtime.Video.Images;
 
@@ -16,7 +17,7 @@ namespace Tood.Realtime.Pipeline;
 /// With several sources there is one capture per source (frames tagged with its <paramref name="stream"/> number); the
 /// run completes the channel(s) when the captures end, since several may write to one channel.
 /// </summary>
-internal sealed class FrameCapture(IFrameSource source, int stream, int vidStride, bool live, StageClock clock, CancellationToken stop, Action<string>? log = null)
+internal sealed class FrameCapture(IFrameSource source, int stream, int vidStride, bool live, StageClock clock, CancellationToken stop, ILogger logger)
 {
     private long _captured, _unreadable;
 
@@ -64,7 +65,7 @@ internal sealed class FrameCapture(IFrameSource source, int stream, int vidStrid
                 }
                 catch (UnreadableFrameException e)
                 {
-                    log?.Invoke(e.Message);
+                    logger.LogWarning("{Error}", e.Message);
                     Interlocked.Increment(ref _unreadable);
                     continue;
                 }

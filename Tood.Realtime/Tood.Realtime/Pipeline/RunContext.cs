@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 using Tood.Realtime.Inference;
 
 namespace Tood.Realtime.Pipeline;
@@ -17,16 +18,16 @@ internal sealed class RunContext : IDisposable
     private long _dropped, _frames, _detections, _runs, _batchedFrames;
 
     /// <param name="stop">the graceful stop, owned by the pipeline (a stop may be requested before the run starts).</param>
-    public RunContext(InferenceEngine engine, IReadOnlyList<PipelineStream> streams, bool live, CancellationTokenSource stop, Action<string>? log)
+    public RunContext(InferenceEngine engine, IReadOnlyList<PipelineStream> streams, bool live, CancellationTokenSource stop, ILoggerFactory loggerFactory)
     {
-        Engine = engine; Streams = streams; Live = live; _stop = stop; Log = log;
+        Engine = engine; Streams = streams; Live = live; _stop = stop; LoggerFactory = loggerFactory;
     }
 
     public InferenceEngine Engine { get; }
     public IReadOnlyList<PipelineStream> Streams { get; }
     /// <summary>Live mode: capture never waits, a model run takes the newest frame of each stream.</summary>
     public bool Live { get; }
-    public Action<string>? Log { get; }
+    public ILoggerFactory LoggerFactory { get; }
     /// <summary>Time since the run started (frame rates, progress).</summary>
     public Stopwatch Wall { get; } = new();
     /// <summary>Capture → overlay drawn, over every stream.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Tood.Realtime.Inference;
 using Tood.Realtime.Rendering;
 using Tood.Realtime.Sinks;
@@ -28,6 +29,7 @@ public sealed class VideoPipeline
     private readonly VideoPipelineOptions _options;
     private readonly IReadOnlyList<StreamSpec> _specs;
     private readonly CancellationTokenSource _stop = new();
+    private readonly ILogger _logger;
     private RunContext? _run;
 
     public VideoPipeline(Detector detector, VideoPipelineOptions options, StreamSpec stream) : this(detector, options, [stream]) { }
@@ -41,6 +43,7 @@ public sealed class VideoPipeline
         if (streams.Count == 0) throw new ArgumentException("no stream given", nameof(streams));
         foreach (var s in streams) s.Validate();
         _detector = detector; _options = options; _specs = streams;
+        _logger = options.LoggerFactory.CreateLogger<VideoPipeline>();
     }
 
     /// <summary>Frames dropped so far (live mode).</summary>
@@ -73,12 +76,12 @@ public sealed class VideoPipeline
         var streams = new List<PipelineStream>();
         try
         {
-            foreach (var spec in _specs) sources.Add(spec.OpenSource(_options.Outputs.Ffmpeg, _options.Log, cancellationToken));
+            foreach (var spec in _specs) sources.Add(spec.OpenSource(_options.Outputs.Ffmpeg, _options.LoggerFactory, cancellationToken));
             bool live = IsLive(sources, _options.Run.Live);
             var paths = _options.Outputs.Resolve([.. sources.Select(s => s.Description)]);
             double warmupMs = WarmUp();
             for (int k = 0; k < sources.Count; k++) streams.Add(CreateStream(k, sources[k], paths[k], live));
-            using var context = _run = new RunContext(_detector.Engine, streams, live, _stop, _options.Log);
+            using var context = _run = new RunContext(_detector.Engine, streams, live, _stop, _options.LoggerFactory);
             using var userReg = cancellationToken.Register(context.RequestStop);
             using var nowReg = stopNow.Register(context.StopNow);
             using var interruptReg = context.StopToken.Register(() => { foreach (var s in sources) s.Interrupt(); }); // a silent stream must not hold up the stop
@@ -116,7 +119,7 @@ public sealed class VideoPipeline
             long t = Stopwatch.GetTimestamp();
             engine.Run(slot);
             double ms = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
-            _options.Log?.Invoke($"warm-up run: {ms:0} ms (before the first frame; not in the timings)");
+            _logger.LogInformation("warm-up run: {WarmupMs:0} ms (before the first frame; not in the timings)", ms);
             return ms;
         }
         finally { engine.Return(slot); }

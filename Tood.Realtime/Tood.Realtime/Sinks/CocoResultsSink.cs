@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Tood.Realtime.Coco;
 using Tood.Realtime.Evaluation;
 
@@ -9,8 +11,9 @@ namespace Tood.Realtime.Sinks;
 /// the ids of <see cref="CocoResultIds"/> (by default image_id = frame index + 1, category_id = the model's class
 /// index). A frame whose image has no id is logged once and left out, as are detections of classes without one.
 /// </summary>
-public sealed class CocoResultsSink(string path, CocoResultIds? ids = null, Action<string>? log = null) : IFrameSink
+public sealed class CocoResultsSink(string path, CocoResultIds? ids = null, ILoggerFactory? loggerFactory = null) : IFrameSink
 {
+    private readonly ILogger _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CocoResultsSink>();
     private readonly PartialFile _file = new(path, "--save-coco");
     private readonly CocoResultIds _ids = ids ?? CocoResultIds.FileOrder;
     private readonly List<CocoAnnotation> _results = [];
@@ -27,7 +30,7 @@ public sealed class CocoResultsSink(string path, CocoResultIds? ids = null, Acti
         if (!_ids.TryImageId(frame, out long imageId))
         {
             FramesWithoutId++;
-            log?.Invoke($"--save-coco: {frame.Name} is not an image of the --coco-ids file; its {frame.Detections.Count} detections are left out");
+            _logger.LogWarning("--save-coco: {Image} is not an image of the --coco-ids file; its {Count} detections are left out", frame.Name ?? "", frame.Detections.Count);
             return;
         }
         foreach (var d in frame.Detections)
@@ -44,7 +47,7 @@ public sealed class CocoResultsSink(string path, CocoResultIds? ids = null, Acti
         DetectionResultsFile.Save(_file.TempPath, _results);
         _file.Commit();
         if (DetectionsWithoutCategory > 0)
-            log?.Invoke($"--save-coco: {DetectionsWithoutCategory} detections of model classes the --coco-ids file lacks are left out");
+            _logger.LogWarning("--save-coco: {Count} detections of model classes the --coco-ids file lacks are left out", DetectionsWithoutCategory);
     }
 
     public void Abort()

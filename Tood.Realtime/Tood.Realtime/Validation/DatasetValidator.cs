@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using OpenCvSharp;
 using Tood.Realtime.Coco;
 using Tood.Realtime.Evaluation;
@@ -30,6 +31,7 @@ public static class DatasetValidator
         ArgumentNullException.ThrowIfNull(groundTruth);
         ArgumentNullException.ThrowIfNull(classes);
         options ??= new ValidationOptions();
+        var logger = options.LoggerFactory.CreateLogger(typeof(DatasetValidator));
         var categoryOf = classes.Shared.ToDictionary(s => s.ModelClass, s => s.CategoryId);
         var extra = groundTruth.Categories.FirstOrDefault(c => !classes.Shared.Any(s => s.CategoryId == c.Id));
         if (extra is not null) throw new ArgumentException($"ground-truth category {extra.Id} '{extra.Name}' is not a shared class; restrict the data first", nameof(groundTruth));
@@ -53,8 +55,8 @@ public static class DatasetValidator
                     mats.Add(Read(Path.Combine(imageDir, images[i].FileName)));
                     if (mats[^1].Width != images[i].Width || mats[^1].Height != images[i].Height)
                         if (Interlocked.Increment(ref mismatched) == 1)
-                            options.Log?.Invoke($"{images[i].FileName}: decodes to {mats[^1].Width}x{mats[^1].Height}, the annotations say {images[i].Width}x{images[i].Height} " +
-                                "(boxes are compared as annotated; an EXIF rotation?)");
+                            logger.LogWarning("{File}: decodes to {Width}x{Height}, the annotations say {AnnotatedWidth}x{AnnotatedHeight} " +
+                                "(boxes are compared as annotated; an EXIF rotation?)", images[i].FileName, mats[^1].Width, mats[^1].Height, images[i].Width, images[i].Height);
                 }
                 var results = detector.Detect(mats);
                 for (int i = 0; i < n; i++) found[start + i] = results[i];
@@ -70,7 +72,7 @@ public static class DatasetValidator
             return ValueTask.CompletedTask;
         });
         double seconds = clock.Elapsed.TotalSeconds;
-        if (mismatched > 1) options.Log?.Invoke($"{mismatched} images decode to another size than annotated");
+        if (mismatched > 1) logger.LogWarning("{Count} images decode to another size than annotated", mismatched);
 
         var detections = new List<CocoAnnotation>();
         for (int i = 0; i < images.Count; i++)

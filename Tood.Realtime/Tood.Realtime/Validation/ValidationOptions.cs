@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Tood.Realtime.Pipeline;
 
 namespace Tood.Realtime.Validation;
@@ -11,5 +13,6 @@ public sealed record ValidationOptions
     public double ConfusionIouThreshold { get; init; } = 0.5;
     /// <summary>Images done so far (reported from worker threads, one report at a time).</summary>
     public IProgress<PipelineProgress>? Progress { get; init; }
-    public Action<string>? Log { get; init; }
+    /// <summary>Logs images that decode to another size than annotated.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }

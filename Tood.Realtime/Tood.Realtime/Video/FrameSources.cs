@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Tood.Realtime.Video.Ffmpeg;
 using Tood.Realtime.Video.Images;
 
@@ -14,14 +15,14 @@ public static class FrameSources
     /// <param name="ffmpeg">the ffmpeg tool (null = not installed: URLs fall back to OpenCV, logged).</param>
     /// <exception cref="VideoSourceException">the source cannot be opened (one clear line).</exception>
     /// <exception cref="ArgumentException">inconsistent options (e.g. camera options for a file).</exception>
-    public static IFrameSource Open(string? pathOrUrl, int? camera, SourceOptions options, FfmpegTool? ffmpeg, Action<string>? log,
+    public static IFrameSource Open(string? pathOrUrl, int? camera, SourceOptions options, FfmpegTool? ffmpeg, ILoggerFactory? loggerFactory,
                                     CancellationToken cancellationToken = default)
     {
         options.Validate();
         if (camera is { } index)
         {
             if (options.Realtime) throw new ArgumentException("--realtime replays a file; a camera is live already");
-            return VideoCaptureSource.OpenCamera(index, options.Camera, log);
+            return VideoCaptureSource.OpenCamera(index, options.Camera, loggerFactory);
         }
         if (pathOrUrl is null) throw new ArgumentException("no source: give a file, a folder, a URL or a camera index");
         if (!options.Camera.IsDefault) throw new ArgumentException("--width/--height/--fps/--fourcc/--backend are camera options; use them with --camera");
@@ -38,18 +39,19 @@ public static class FrameSources
         }
         if (ffmpeg is null)
         {
-            log?.Invoke($"ffmpeg not found on PATH: opening {pathOrUrl} through OpenCV instead, whose FFmpeg may lack network support (install ffmpeg)");
+            loggerFactory?.CreateLogger(typeof(FrameSources)).LogWarning(
+                "ffmpeg not found on PATH: opening {Source} through OpenCV instead, whose FFmpeg may lack network support (install ffmpeg)", pathOrUrl);
             if (options.Reconnect > 0) throw new ArgumentException("--reconnect needs ffmpeg (not found on PATH)");
             var cv = VideoCaptureSource.OpenFile(pathOrUrl);
             return options.Realtime ? new PacedFrameSource(cv) : cv;
         }
         IFrameSource Connect(CancellationToken ct) => FfmpegFrameSource.Open(ffmpeg, pathOrUrl, options, ct);
-        return options.Reconnect > 0 ? new ReconnectingFrameSource(Connect, options, log, cancellationToken) : Connect(cancellationToken);
+        return options.Reconnect > 0 ? new ReconnectingFrameSource(Connect, options, loggerFactory, cancellationToken) : Connect(cancellationToken);
     }
 
     /// <summary>Opens several files or URLs with the same options (tood-live --source A --source B ...); when one
     /// cannot be opened, those already open are closed and its error (which names it) is thrown.</summary>
-    public static IReadOnlyList<IFrameSource> OpenAll(IReadOnlyList<string> pathsOrUrls, SourceOptions options, FfmpegTool? ffmpeg, Action<string>? log,
+    public static IReadOnlyList<IFrameSource> OpenAll(IReadOnlyList<string> pathsOrUrls, SourceOptions options, FfmpegTool? ffmpeg, ILoggerFactory? loggerFactory,
                                                       CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(pathsOrUrls);
@@ -58,7 +60,7 @@ public static class FrameSources
         {
             // --reconnect is for the URLs among them; a file is read once.
             foreach (var s in pathsOrUrls)
-                opened.Add(Open(s, null, VideoCaptureSource.IsUrl(s) ? options : options with { Reconnect = 0 }, ffmpeg, log, cancellationToken));
+                opened.Add(Open(s, null, VideoCaptureSource.IsUrl(s) ? options : options with { Reconnect = 0 }, ffmpeg, loggerFactory, cancellationToken));
             return opened;
         }
         catch

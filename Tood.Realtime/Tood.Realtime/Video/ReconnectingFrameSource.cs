@@ -1,4 +1,5 @@
-using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using OpenCvSharp;
 
 namespace Tood.Realtime.Video;
@@ -14,7 +15,7 @@ public sealed class ReconnectingFrameSource : IFrameSource
 {
     private readonly Func<CancellationToken, IFrameSource> _open;
     private readonly SourceOptions _options;
-    private readonly Action<string> _log;
+    private readonly ILogger _logger;
     private readonly CancellationTokenSource _interrupted = new();
     private IFrameSource? _inner; // null between a failed reopen and the next attempt
     private VideoSourceException? _reopenError;
@@ -24,9 +25,9 @@ public sealed class ReconnectingFrameSource : IFrameSource
     public int Reconnects { get; private set; }
 
     /// <param name="open">opens the stream; throws <see cref="VideoSourceException"/> when it cannot, <see cref="OperationCanceledException"/> when interrupted.</param>
-    public ReconnectingFrameSource(Func<CancellationToken, IFrameSource> open, SourceOptions options, Action<string>? log, CancellationToken cancellationToken = default)
+    public ReconnectingFrameSource(Func<CancellationToken, IFrameSource> open, SourceOptions options, ILoggerFactory? loggerFactory, CancellationToken cancellationToken = default)
     {
-        _open = open; _options = options; _log = log ?? (_ => { });
+        _open = open; _options = options; _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ReconnectingFrameSource>();
         var first = open(cancellationToken);
         _inner = first;
         Description = first.Description; Width = first.Width; Height = first.Height; Fps = first.Fps; _backend = first.Backend;
@@ -76,8 +77,8 @@ public sealed class ReconnectingFrameSource : IFrameSource
         {
             _failuresInARow++;
             var delay = TimeSpan.FromTicks(Math.Min(_options.MaxReconnectDelay.Ticks, _options.ReconnectDelay.Ticks << Math.Min(_failuresInARow - 1, 30)));
-            _log(string.Create(CultureInfo.InvariantCulture,
-                $"stream {Description} {lost}; reconnecting in {delay.TotalSeconds:0.0#} s (attempt {_failuresInARow} of {_options.Reconnect})"));
+            _logger.LogWarning("stream {Source} {Problem}; reconnecting in {DelaySeconds:0.0#} s (attempt {Attempt} of {Attempts})",
+                Description, lost, delay.TotalSeconds, _failuresInARow, _options.Reconnect);
             if (_interrupted.Token.WaitHandle.WaitOne(delay)) return false;
             _inner?.Dispose();
             _inner = null;
@@ -92,7 +93,7 @@ public sealed class ReconnectingFrameSource : IFrameSource
                 _inner = next;
                 _reopenError = null;
                 Reconnects++;
-                _log($"stream {Description} reconnected ({Reconnects} reconnect(s) so far)");
+                _logger.LogInformation("stream {Source} reconnected ({Reconnects} reconnect(s) so far)", Description, Reconnects);
                 return true;
             }
             catch (OperationCanceledException) { return false; }

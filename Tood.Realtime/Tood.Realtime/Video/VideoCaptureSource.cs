@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using OpenCvSharp;
 
 namespace Tood.Realtime.Video;
@@ -50,7 +51,7 @@ public sealed class VideoCaptureSource : IFrameSource
 
     /// <summary>Opens camera <paramref name="index"/> in <paramref name="mode"/> and logs the mode it negotiated;
     /// a camera that does not open or deliver a frame is an error.</summary>
-    public static VideoCaptureSource OpenCamera(int index, CameraMode? mode = null, Action<string>? log = null)
+    public static VideoCaptureSource OpenCamera(int index, CameraMode? mode = null, ILoggerFactory? loggerFactory = null)
     {
         if (index < 0) throw new VideoSourceException($"camera index must be ≥ 0, got {index}");
         mode ??= new CameraMode();
@@ -63,7 +64,7 @@ public sealed class VideoCaptureSource : IFrameSource
         var source = Finish(cap, opened, $"camera {index}", true, false,
             $"camera {index} could not be opened{backend} (no such device or it is in use{(backend.Length > 0 ? ", or the backend is not available here" : "")})",
             $"camera {index} opened but delivered no frame");
-        log?.Invoke($"camera {index}: {mode.Negotiated(cap, source.Width, source.Height)}");
+        loggerFactory?.CreateLogger<VideoCaptureSource>().LogInformation("camera {Index}: {Mode}", index, mode.Negotiated(cap, source.Width, source.Height));
         return source;
     }
 

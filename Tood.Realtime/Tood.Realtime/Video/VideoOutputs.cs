@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Tood.Realtime.Sinks;
 using Tood.Realtime.Video.Ffmpeg;
 
@@ -20,7 +21,7 @@ public static class VideoOutputs
     /// </summary>
     /// <exception cref="FfmpegUnavailableException">H.264/HEVC asked for explicitly, but ffmpeg or its encoder is missing.</exception>
     /// <exception cref="IOException">the output cannot be created.</exception>
-    public static IFrameSink Create(string path, int width, int height, double fps, VideoCodec codec, FfmpegTool? ffmpeg, Action<string>? log,
+    public static IFrameSink Create(string path, int width, int height, double fps, VideoCodec codec, FfmpegTool? ffmpeg, ILoggerFactory? loggerFactory,
                                     out string description, bool live = false)
     {
         if (codec == VideoCodec.Auto)
@@ -29,7 +30,9 @@ public static class VideoOutputs
                 : !ffmpeg.HasEncoder("libx264") ? $"{ffmpeg} has no libx264 encoder"
                 : width % 2 != 0 || height % 2 != 0 ? $"H.264 (yuv420p) needs even dimensions, the video is {width}x{height}"
                 : null;
-            if (reason is not null) log?.Invoke($"{reason}: writing {Path.GetFileName(path)} as mp4v through OpenCV instead of H.264 (install ffmpeg for video that browsers play)");
+            if (reason is not null)
+                loggerFactory?.CreateLogger(typeof(VideoOutputs)).LogWarning(
+                    "{Reason}: writing {File} as mp4v through OpenCV instead of H.264 (install ffmpeg for video that browsers play)", reason, Path.GetFileName(path));
             codec = reason is null ? VideoCodec.H264 : VideoCodec.Mp4v;
         }
         double rate = live ? Math.Min(fps, MaxLiveFps) : fps;

@@ -1,6 +1,7 @@
 using OpenCvSharp;
 using Tood.Realtime.Inference;
 using Tood.Realtime.Postprocess;
+using Tood.Tests.Realtime.Fixtures;
 using Tood.Train.Export;
 using Tood.Train.Export.Onnx;
 using Xunit;
@@ -43,15 +44,16 @@ public class Int8ModelTests(PersonInt8Fixture fx) : IClassFixture<PersonInt8Fixt
     [Fact]
     public void Int8_model_on_a_gpu_provider_logs_a_warning()
     {
-        var log = new List<string>();
+        var log = new ListLogger();
         var dml = new DeviceSpec(DeviceKind.DirectML);
         var faults = new DeviceFaultInjection { SimulatedDevice = dml, OnRun = _ => null };
-        using (Detector.Load(fx.Int8, new DetectorOptions { Device = dml, Log = log.Add, Faults = faults })) { }
-        var warning = Assert.Single(log, l => l.Contains("int8", StringComparison.Ordinal));
-        Assert.StartsWith("warning: model person.int8.onnx is int8 (QDQ); DmlExecutionProvider runs it dequantized", warning, StringComparison.Ordinal);
+        using (Detector.Load(fx.Int8, new DetectorOptions { Device = dml, LoggerFactory = log, Faults = faults })) { }
+        var warning = Assert.Single(log.Entries, e => e.Message.Contains("int8", StringComparison.Ordinal));
+        Assert.StartsWith("warning: model person.int8.onnx is int8 (QDQ); DmlExecutionProvider runs it dequantized", warning.Message, StringComparison.Ordinal);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, warning.Level);
         log.Clear();
-        using (Detector.Load(fx.Int8, new DetectorOptions { Device = DeviceSpec.Cpu, Log = log.Add })) { }
-        Assert.DoesNotContain(log, l => l.Contains("int8", StringComparison.Ordinal));
+        using (Detector.Load(fx.Int8, new DetectorOptions { Device = DeviceSpec.Cpu, LoggerFactory = log })) { }
+        Assert.DoesNotContain(log.Lines, l => l.Contains("int8", StringComparison.Ordinal));
     }
 
     /// <summary>ONNX Runtime's CPU provider really runs the int8 kernels: its optimised graph has one QLinearConv per

@@ -48,14 +48,14 @@ public class DeviceLossTests(RealtimeFixture fx)
     public void First_loss_rebuilds_the_session_and_the_same_run_goes_again_on_the_gpu()
     {
         var faults = LostDevice.On(Dml, LostDevice.DmlRemoved, 2);
-        var log = new List<string>();
+        var log = new ListLogger();
         using var cpu = Detector.Load(fx.Model, new DetectorOptions { Device = DeviceSpec.Cpu });
-        using var gpu = Detector.Load(fx.Model, new DetectorOptions { Device = Dml, Log = log.Add, Faults = faults.Injection });
+        using var gpu = Detector.Load(fx.Model, new DetectorOptions { Device = Dml, LoggerFactory = log, Faults = faults.Injection });
         Assert.Equal(Dml, gpu.Device);
         var got = DetectEach(gpu, 5);
         Assert.Equal(6, faults.Attempts); // 5 frames + 1 retry
         Assert.Equal(Dml, gpu.Device);
-        Assert.Equal($"device dml: lost during a run ({LostDevice.DmlRemoved.Trim()}){RebuildSuffix}", Assert.Single(log));
+        Assert.Equal($"device dml: lost during a run ({LostDevice.DmlRemoved.Trim()}){RebuildSuffix}", Assert.Single(log.Lines));
         var want = DetectEach(cpu, 5);
         for (int i = 0; i < 5; i++) Assert.Equal(want[i], got[i]);
     }
@@ -67,9 +67,9 @@ public class DeviceLossTests(RealtimeFixture fx)
     {
         var gpuDevice = DeviceSpec.Parse(device);
         var faults = LostDevice.On(gpuDevice, message, 2, 4);
-        var log = new List<string>();
+        var log = new ListLogger();
         using var cpu = Detector.Load(fx.Model, new DetectorOptions { Device = DeviceSpec.Cpu });
-        using var gpu = Detector.Load(fx.Model, new DetectorOptions { Device = DeviceSpec.Auto, Log = log.Add, Faults = faults.Injection });
+        using var gpu = Detector.Load(fx.Model, new DetectorOptions { Device = DeviceSpec.Auto, LoggerFactory = log, Faults = faults.Injection });
         var got = DetectEach(gpu, 6);
         // frame 0: attempt 1; frame 1: 2 lost, 3 ok (rebuilt); frame 2: 4 lost again → CPU; frames 2..5 on the CPU.
         Assert.Equal(4, faults.Attempts);
@@ -78,7 +78,7 @@ public class DeviceLossTests(RealtimeFixture fx)
         [
             $"device {device}: lost during a run ({message.Trim()}){RebuildSuffix}",
             $"device auto: {device} lost again: {message.Trim()}; continuing on CPU",
-        ], log);
+        ], log.Lines);
         var want = DetectEach(cpu, 6);
         for (int i = 0; i < 6; i++) Assert.Equal(want[i], got[i]);
     }

@@ -1,5 +1,7 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using Tood.Realtime.Inference;
+using Tood.Tests.Realtime.Fixtures;
 using Xunit;
 
 namespace Tood.Tests.Realtime.Inference;
@@ -12,7 +14,7 @@ public class ExecutionProviderSelectorTests
     public void This_build_lists_the_cpu_provider_and_cpu_configures()
     {
         Assert.Contains(ExecutionProviderSelector.CpuProvider, ExecutionProviderSelector.AvailableProviders());
-        var d = ExecutionProviderSelector.Resolve(DeviceSpec.Cpu, CpuOnly, isWindows: false, log: null);
+        var d = ExecutionProviderSelector.Resolve(DeviceSpec.Cpu, CpuOnly, isWindows: false, loggerFactory: null);
         Assert.Equal(DeviceKind.Cpu, d.Kind);
         using var so = new SessionOptions();
         ExecutionProviderSelector.Configure(so, d, "batch", 1);
@@ -22,7 +24,7 @@ public class ExecutionProviderSelectorTests
     public void Missing_dml_gives_the_exact_message()
     {
         var e = Assert.Throws<ExecutionProviderUnavailableException>(() =>
-            ExecutionProviderSelector.Resolve(DeviceSpec.Parse("dml:1"), CpuOnly, isWindows: false, log: null));
+            ExecutionProviderSelector.Resolve(DeviceSpec.Parse("dml:1"), CpuOnly, isWindows: false, loggerFactory: null));
         Assert.Equal("--device dml:1: DmlExecutionProvider is not available in this ONNX Runtime build (available: CPUExecutionProvider); " +
                      "install the Microsoft.ML.OnnxRuntime.DirectML build (Windows only) or use --device cpu", e.Message);
     }
@@ -31,7 +33,7 @@ public class ExecutionProviderSelectorTests
     public void Missing_cuda_gives_the_exact_message()
     {
         var e = Assert.Throws<ExecutionProviderUnavailableException>(() =>
-            ExecutionProviderSelector.Resolve(DeviceSpec.Parse("cuda"), CpuOnly, isWindows: false, log: null));
+            ExecutionProviderSelector.Resolve(DeviceSpec.Parse("cuda"), CpuOnly, isWindows: false, loggerFactory: null));
         Assert.Equal("--device cuda:0: CUDAExecutionProvider is not available in this ONNX Runtime build (available: CPUExecutionProvider); " +
                      "build with -p:OrtBackend=cuda (Microsoft.ML.OnnxRuntime.Gpu) or use --device cpu", e.Message);
     }
@@ -42,9 +44,11 @@ public class ExecutionProviderSelectorTests
         string[] all = ["DmlExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider"];
         Assert.Equal(DeviceKind.DirectML, ExecutionProviderSelector.Resolve(DeviceSpec.Auto, all, isWindows: true, null).Kind);
         Assert.Equal(DeviceKind.Cuda, ExecutionProviderSelector.Resolve(DeviceSpec.Auto, all, isWindows: false, null).Kind);
-        var log = new List<string>();
-        Assert.Equal(DeviceKind.Cpu, ExecutionProviderSelector.Resolve(DeviceSpec.Auto, CpuOnly, isWindows: true, log.Add).Kind);
-        Assert.Equal("device auto: no GPU execution provider available (CPUExecutionProvider); falling back to CPU", Assert.Single(log));
+        var log = new ListLogger();
+        Assert.Equal(DeviceKind.Cpu, ExecutionProviderSelector.Resolve(DeviceSpec.Auto, CpuOnly, isWindows: true, log).Kind);
+        var entry = Assert.Single(log.Entries);
+        Assert.Equal("device auto: no GPU execution provider available (CPUExecutionProvider); falling back to CPU", entry.Message);
+        Assert.Equal((LogLevel.Information, typeof(ExecutionProviderSelector).FullName), (entry.Level, entry.Category));
     }
 
     [Theory]

@@ -69,30 +69,30 @@ public class SessionErrorTests(RealtimeFixture fx)
     public void Provider_failing_to_start_falls_back_for_auto_with_one_line_and_fails_an_explicit_request(string device, string why)
     {
         var gpu = DeviceSpec.Parse(device);
-        var log = new List<string>();
-        var auto = new SessionFactory(fx.Model, 1, log.Add, faults: null);
+        var log = new ListLogger();
+        var auto = new SessionFactory(fx.Model, 1, log, faults: null);
         var (session, used) = auto.OpenFirst(DeviceSpec.Auto, gpu, default);
         using (session)
         {
             Assert.Equal(DeviceSpec.Cpu, used);
-            Assert.Equal($"device auto: {gpu}: {why}; falling back to CPU", Assert.Single(log));
+            Assert.Equal($"device auto: {gpu}: {why}; falling back to CPU", Assert.Single(log.Lines));
             Assert.Equal(3, session.OutputMetadata[ModelContract.ScoresName].Dimensions[2]); // a working CPU session
         }
 
         var e = Assert.Throws<ExecutionProviderUnavailableException>(() =>
-            new SessionFactory(fx.Model, 1, log.Add, faults: null).OpenFirst(gpu, gpu, default));
+            new SessionFactory(fx.Model, 1, log, faults: null).OpenFirst(gpu, gpu, default));
         Assert.Equal($"--device {gpu}: {why}; use --device cpu or --device auto (falls back to CPU)", e.Message);
-        Assert.Single(log); // nothing logged for the explicit request
+        Assert.Single(log.Lines); // nothing logged for the explicit request
     }
 
     [Fact]
     public void Broken_model_on_a_gpu_request_is_a_model_error_not_a_provider_fallback()
     {
         var path = Truncated("truncated_gpu.onnx", 100);
-        var log = new List<string>();
-        var e = Assert.Throws<ModelContractException>(() => new SessionFactory(path, 1, log.Add, faults: null).OpenFirst(DeviceSpec.Auto, DeviceSpec.Parse("cuda"), default));
+        var log = new ListLogger();
+        var e = Assert.Throws<ModelContractException>(() => new SessionFactory(path, 1, log, faults: null).OpenFirst(DeviceSpec.Auto, DeviceSpec.Parse("cuda"), default));
         Assert.StartsWith("model truncated_gpu.onnx is not a readable ONNX file: ", e.Message);
-        Assert.Empty(log);
+        Assert.Empty(log.Lines);
     }
 
     [Fact]

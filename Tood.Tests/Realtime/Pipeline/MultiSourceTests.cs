@@ -105,7 +105,7 @@ public class MultiSourceTests(RealtimeFixture fx, ITestOutputHelper output)
     {
         using var cut = new LoopbackHttpServer(fx.ClipH264Ts(loops: 2), cutFirst: 1);
         using var whole = new LoopbackHttpServer(fx.ClipH264Ts(loops: 1));
-        var log = new List<string>();
+        var log = new ListLogger();
         var input = new SourceOptions { Reconnect = 2, ReconnectDelay = TimeSpan.FromMilliseconds(100), StallTimeout = TimeSpan.FromSeconds(5) };
         using var det = Load();
         // File mode over the network (Live = false): no frame dropped, so the counts are exact.
@@ -113,7 +113,7 @@ public class MultiSourceTests(RealtimeFixture fx, ITestOutputHelper output)
         {
             Run = new() { Live = false },
             Outputs = new() { Jsonl = fx.PathFor("multi_reconnect_{i}.jsonl") },
-            Log = log.Add,
+            LoggerFactory = log,
         }, [StreamSpec.Open(cut.Url, input), StreamSpec.Open(whole.Url, input)]).RunAsync();
         output.WriteLine(s.ToString());
 
@@ -126,7 +126,7 @@ public class MultiSourceTests(RealtimeFixture fx, ITestOutputHelper output)
         // The first response carried about half of the 2 loops (~48 frames), the second all 96.
         Assert.InRange(streams[0].Frames, 2.5 * RealtimeFixture.VideoFrames, 3.5 * RealtimeFixture.VideoFrames);
         Assert.Equal(Enumerable.Range(0, RealtimeFixture.VideoFrames), Jsonl(fx.PathFor("multi_reconnect_2.jsonl")).Select(l => l.GetProperty("frame").GetInt32()));
-        Assert.Contains($"stream {cut.Url} reconnected (1 reconnect(s) so far)", log);
+        Assert.Contains($"stream {cut.Url} reconnected (1 reconnect(s) so far)", log.Lines);
         Assert.Contains($"\nstream 1 {cut.Url}: {streams[0].Frames} frames (", s.ToString());
         Assert.Contains(", 1 reconnect(s)\n", s.ToString());
     }
@@ -136,17 +136,17 @@ public class MultiSourceTests(RealtimeFixture fx, ITestOutputHelper output)
     {
         using var cut = new LoopbackHttpServer(fx.ClipH264Ts(loops: 2), cutFirst: 1);
         using var whole = new LoopbackHttpServer(fx.ClipH264Ts(loops: 1));
-        var log = new List<string>();
+        var log = new ListLogger();
         using var det = Load();
         var e = await Assert.ThrowsAsync<VideoSourceException>(() => new VideoPipeline(det, new VideoPipelineOptions
         {
             Run = new() { Live = false },
             Outputs = new() { Jsonl = fx.PathFor("multi_failed_{i}.jsonl") },
-            Log = log.Add,
+            LoggerFactory = log,
         }, [StreamSpec.Open(cut.Url), StreamSpec.Open(whole.Url)]).RunAsync());
 
         Assert.StartsWith($"1 of 2 streams failed: stream 1 ({cut.Url}): stream {cut.Url} failed after ", e.Message);
-        var reported = Assert.Single(log, l => l.StartsWith("stream 1 (", StringComparison.Ordinal));
+        var reported = Assert.Single(log.Lines, l => l.StartsWith("stream 1 (", StringComparison.Ordinal));
         Assert.EndsWith("; the other streams go on", reported);
         var s = e.Summary!;
         Assert.Equal(RealtimeFixture.VideoFrames, s.Streams![1].Frames);

@@ -40,8 +40,8 @@ public class NetworkSourceTests(RealtimeFixture fx)
         if (protocol == "tcp") FreePort.WaitUntilBound(port, "tcp", TimeSpan.FromSeconds(30));
         if (protocol == "srt") FreePort.WaitUntilBound(port, "udp", TimeSpan.FromSeconds(30)); // SRT runs over UDP
 
-        var log = new List<string>();
-        using var source = FrameSources.Open(url, null, new SourceOptions { OpenTimeout = TimeSpan.FromSeconds(20) }, Tool, log.Add);
+        var log = new ListLogger();
+        using var source = FrameSources.Open(url, null, new SourceOptions { OpenTimeout = TimeSpan.FromSeconds(20) }, Tool, log);
         Assert.Equal((RealtimeFixture.VideoWidth, RealtimeFixture.VideoHeight), (source.Width, source.Height));
         Assert.Equal(24, source.Fps, 3);
         Assert.True(source.IsLive);
@@ -51,12 +51,12 @@ public class NetworkSourceTests(RealtimeFixture fx)
         var s = await new VideoPipeline(det, new VideoPipelineOptions
         {
             Outputs = new() { Jsonl = jsonl },
-            Log = log.Add,
+            LoggerFactory = log,
             Progress = new SyncProgress(p => { if (p.Frames >= 12) cts.Cancel(); }),
         }, StreamSpec.Of(source)).RunAsync(cts.Token);
 
         Assert.InRange(s.Frames, 12, 40);
-        Assert.Contains(log, l => l.StartsWith($"video I/O: reading {url} with ffmpeg {Tool.Version}", StringComparison.Ordinal));
+        Assert.Contains(log.Lines, l => l.StartsWith($"video I/O: reading {url} with ffmpeg {Tool.Version}", StringComparison.Ordinal));
         var frames = File.ReadAllLines(jsonl).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(s.Frames, frames.Count);
         // Real decoded pictures: the colour model finds the red, green and blue rectangles in every frame.
@@ -94,19 +94,19 @@ public class NetworkSourceTests(RealtimeFixture fx)
     public async Task A_stream_cut_mid_way_reconnects_with_backoff_and_the_summary_counts_it()
     {
         using var server = new LoopbackHttpServer(ClipH264Ts(loops: 4), cutFirst: 1);
-        var log = new List<string>();
+        var log = new ListLogger();
         var input = new SourceOptions { Reconnect = 2, ReconnectDelay = TimeSpan.FromMilliseconds(100), StallTimeout = TimeSpan.FromSeconds(5) };
         using var det = Load();
-        var s = await new VideoPipeline(det, new VideoPipelineOptions { Run = new() { Live = false }, Outputs = new() { Jsonl = fx.PathFor("reconnect.jsonl") }, Log = log.Add }, StreamSpec.Open(server.Url, input))
+        var s = await new VideoPipeline(det, new VideoPipelineOptions { Run = new() { Live = false }, Outputs = new() { Jsonl = fx.PathFor("reconnect.jsonl") }, LoggerFactory = log }, StreamSpec.Open(server.Url, input))
             .RunAsync();
 
         Assert.Equal(1, s.Reconnects);
         Assert.Equal(2, server.Requests);
         // The first response carried about half of the 4 loops of the clip (~96 frames), the second all 192.
         Assert.InRange(s.Frames, 5 * RealtimeFixture.VideoFrames, 7 * RealtimeFixture.VideoFrames);
-        Assert.Contains(log, l => l.StartsWith($"stream {server.Url} failed (stream {server.Url} failed after ", StringComparison.Ordinal)
+        Assert.Contains(log.Lines, l => l.StartsWith($"stream {server.Url} failed (stream {server.Url} failed after ", StringComparison.Ordinal)
                                   && l.EndsWith("reconnecting in 0.1 s (attempt 1 of 2)", StringComparison.Ordinal));
-        Assert.Contains($"stream {server.Url} reconnected (1 reconnect(s) so far)", log);
+        Assert.Contains($"stream {server.Url} reconnected (1 reconnect(s) so far)", log.Lines);
         Assert.Contains(", 1 reconnect(s)", s.ToString());
     }
 
@@ -119,19 +119,19 @@ public class NetworkSourceTests(RealtimeFixture fx)
         Assert.Equal($"cannot open stream {url}: Connection refused", e.Message);
 
         // A stream that is cut and whose server is then gone: every reconnect attempt is refused.
-        var log = new List<string>();
+        var log = new ListLogger();
         var server = new LoopbackHttpServer(ClipH264Ts(loops: 4), cutFirst: 1);
-        using var source = FrameSources.Open(server.Url, null, new SourceOptions { Reconnect = 2, ReconnectDelay = TimeSpan.FromMilliseconds(50) }, Tool, log.Add);
+        using var source = FrameSources.Open(server.Url, null, new SourceOptions { Reconnect = 2, ReconnectDelay = TimeSpan.FromMilliseconds(50) }, Tool, log);
         server.Dispose();
         int frames = 0;
         var failed = Assert.Throws<VideoSourceException>(() => { while (source.Read() is { } m) { m.Dispose(); frames++; } });
         Assert.Equal($"cannot open stream {server.Url}: Connection refused; gave up after 2 reconnect attempt(s) in a row", failed.Message);
         Assert.InRange(frames, 1, 4 * RealtimeFixture.VideoFrames - 1);
         Assert.Equal(0, source.Reconnects);
-        Assert.Contains(log, l => l.StartsWith($"stream {server.Url} failed (stream {server.Url} failed after {frames} frames: ", StringComparison.Ordinal)
+        Assert.Contains(log.Lines, l => l.StartsWith($"stream {server.Url} failed (stream {server.Url} failed after {frames} frames: ", StringComparison.Ordinal)
                                   && l.EndsWith("reconnecting in 0.05 s (attempt 1 of 2)", StringComparison.Ordinal));
         // The backoff doubles.
-        Assert.Contains($"stream {server.Url} could not be reopened (cannot open stream {server.Url}: Connection refused); reconnecting in 0.1 s (attempt 2 of 2)", log);
+        Assert.Contains($"stream {server.Url} could not be reopened (cannot open stream {server.Url}: Connection refused); reconnecting in 0.1 s (attempt 2 of 2)", log.Lines);
     }
 
     [Fact]
@@ -150,11 +150,11 @@ public class NetworkSourceTests(RealtimeFixture fx)
     [Fact]
     public void Without_ffmpeg_a_url_goes_to_OpenCV_and_the_log_says_why()
     {
-        var log = new List<string>();
+        var log = new ListLogger();
         string url = $"udp://127.0.0.1:{FreePort.Udp()}";
-        var e = Assert.Throws<VideoSourceException>(() => FrameSources.Open(url, null, new SourceOptions(), null, log.Add));
+        var e = Assert.Throws<VideoSourceException>(() => FrameSources.Open(url, null, new SourceOptions(), null, log));
         Assert.Equal($"cannot open stream {url}", e.Message);
-        Assert.Equal($"ffmpeg not found on PATH: opening {url} through OpenCV instead, whose FFmpeg may lack network support (install ffmpeg)", Assert.Single(log));
+        Assert.Equal($"ffmpeg not found on PATH: opening {url} through OpenCV instead, whose FFmpeg may lack network support (install ffmpeg)", Assert.Single(log.Lines));
     }
 
     private sealed class SyncProgress(Action<PipelineProgress> a) : IProgress<PipelineProgress>

@@ -20,10 +20,10 @@ public class VideoOutputTests(RealtimeFixture fx)
     public async Task Ffmpeg_output_is_yuv420p_with_moov_first_and_the_input_frame_count_size_and_rate(VideoCodec codec, string expectCodec, string expectTag)
     {
         string mp4 = fx.PathFor($"out_{codec}.mp4");
-        var log = new List<string>();
+        var log = new ListLogger();
         using var det = Load();
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var s = await new VideoPipeline(det, new VideoPipelineOptions { Outputs = new() { Video = mp4, Codec = codec }, Log = log.Add }, fx.Video).RunAsync();
+        var s = await new VideoPipeline(det, new VideoPipelineOptions { Outputs = new() { Video = mp4, Codec = codec }, LoggerFactory = log }, fx.Video).RunAsync();
         clock.Stop();
 
         var p = Mp4Probe.Of(mp4);
@@ -37,9 +37,9 @@ public class VideoOutputTests(RealtimeFixture fx)
         // (the outputs are opened after it), and its time lies outside the run's, within the call.
         SummaryChecks.Check(s, clock.Elapsed);
         string label = codec == VideoCodec.Hevc ? "HEVC (libx265" : "H.264 (libx264";
-        int warmup = log.IndexOf(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"warm-up run: {s.WarmupMs:0} ms (before the first frame; not in the timings)"));
-        int io = log.FindIndex(l => l.StartsWith($"video I/O: reading {fx.Video} with OpenCV FFMPEG; writing out_{codec}.mp4 as {label} veryfast, yuv420p, faststart) via ffmpeg ", StringComparison.Ordinal));
-        Assert.True(warmup >= 0 && io > warmup, string.Join("\n", log));
+        int warmup = log.Lines.IndexOf(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"warm-up run: {s.WarmupMs:0} ms (before the first frame; not in the timings)"));
+        int io = log.Lines.FindIndex(l => l.StartsWith($"video I/O: reading {fx.Video} with OpenCV FFMPEG; writing out_{codec}.mp4 as {label} veryfast, yuv420p, faststart) via ffmpeg ", StringComparison.Ordinal));
+        Assert.True(warmup >= 0 && io > warmup, string.Join("\n", log.Lines));
         Assert.Empty(Directory.GetFiles(fx.Dir, ".*partial*"));
     }
 
@@ -68,11 +68,11 @@ public class VideoOutputTests(RealtimeFixture fx)
     public async Task Without_ffmpeg_auto_falls_back_to_mp4v_through_OpenCV_and_says_so()
     {
         string mp4 = fx.PathFor("noffmpeg_auto.mp4");
-        var log = new List<string>();
+        var log = new ListLogger();
         using var det = Load();
-        await new VideoPipeline(det, new VideoPipelineOptions { Outputs = new() { Video = mp4, Ffmpeg = null }, Log = log.Add }, fx.Video).RunAsync();
-        Assert.Contains("ffmpeg not found on PATH: writing noffmpeg_auto.mp4 as mp4v through OpenCV instead of H.264 (install ffmpeg for video that browsers play)", log);
-        Assert.Contains(log, l => l.EndsWith("writing noffmpeg_auto.mp4 as mp4v via OpenCV VideoWriter", StringComparison.Ordinal));
+        await new VideoPipeline(det, new VideoPipelineOptions { Outputs = new() { Video = mp4, Ffmpeg = null }, LoggerFactory = log }, fx.Video).RunAsync();
+        Assert.Contains("ffmpeg not found on PATH: writing noffmpeg_auto.mp4 as mp4v through OpenCV instead of H.264 (install ffmpeg for video that browsers play)", log.Lines);
+        Assert.Contains(log.Lines, l => l.EndsWith("writing noffmpeg_auto.mp4 as mp4v via OpenCV VideoWriter", StringComparison.Ordinal));
         var p = Mp4Probe.Of(mp4);
         Assert.Equal(("mpeg4", RealtimeFixture.VideoFrames), (p.Codec, p.Frames));
     }

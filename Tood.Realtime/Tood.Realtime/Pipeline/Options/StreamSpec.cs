@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Tood.Realtime.Tracking;
 using Tood.Realtime.Video;
 using Tood.Realtime.Video.Ffmpeg;
@@ -32,8 +33,8 @@ public sealed record StreamSpec
     /// <summary>True when the pipeline opens (and so closes) the source.</summary>
     internal bool Owned => Source is null;
 
-    internal IFrameSource OpenSource(FfmpegTool? ffmpeg, Action<string>? log, CancellationToken ct) =>
-        Source ?? FrameSources.Open(Path, Camera, Input, ffmpeg, log, ct);
+    internal IFrameSource OpenSource(FfmpegTool? ffmpeg, ILoggerFactory loggerFactory, CancellationToken ct) =>
+        Source ?? FrameSources.Open(Path, Camera, Input, ffmpeg, loggerFactory, ct);
 
     internal void Validate()
     {

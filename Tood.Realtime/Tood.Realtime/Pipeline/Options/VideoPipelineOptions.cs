@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Tood.Realtime.Tracking;
 
 namespace Tood.Realtime.Pipeline;
@@ -20,7 +22,8 @@ public sealed record VideoPipelineOptions
     /// </summary>
     public TrackerOptions? Tracking { get; init; }
     public IProgress<PipelineProgress>? Progress { get; init; }
-    public Action<string>? Log { get; init; }
+    /// <summary>Logs the run's set-up (warm-up, video I/O), skipped frames, lost streams and reconnects.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     internal void Validate()
     {

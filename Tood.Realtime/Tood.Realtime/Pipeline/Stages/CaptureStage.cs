@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 
 namespace Tood.Realtime.Pipeline.Stages;
 
@@ -11,11 +12,14 @@ namespace Tood.Realtime.Pipeline.Stages;
 internal sealed class CaptureStage
 {
     private readonly RunContext _context;
+    private readonly ILogger _logger;
 
     public CaptureStage(RunContext context, int vidStride)
     {
         _context = context;
-        Captures = [.. context.Streams.Select(st => new FrameCapture(st.Source, st.Index, vidStride, context.Live, Clock, context.StopToken, context.Log))];
+        _logger = context.LoggerFactory.CreateLogger<CaptureStage>();
+        var captureLogger = context.LoggerFactory.CreateLogger<FrameCapture>();
+        Captures = [.. context.Streams.Select(st => new FrameCapture(st.Source, st.Index, vidStride, context.Live, Clock, context.StopToken, captureLogger))];
     }
 
     public string Name => "capture";
@@ -42,7 +46,7 @@ internal sealed class CaptureStage
         catch (Exception e) { own?.TryComplete(e); throw; }
         own?.TryComplete();
         if (c.SourceError is not null && Captures.Count > 1)
-            _context.Log?.Invoke($"{Failure(c)}; the other streams go on");
+            _logger.LogError("stream {Stream} ({Source}): {Error}; the other streams go on", c.Stream + 1, c.Source.Description, c.SourceError.Message);
     }
 
     private static async Task CompleteAfter(Task[] all, ChannelWriter<FrameEnvelope> shared)
