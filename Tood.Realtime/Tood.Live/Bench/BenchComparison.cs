@@ -55,7 +55,11 @@ public static class BenchComparison
                     Median(raw[i], r => r.MsPerFrame), Median(single[i], r => r.MsPerFrame), Median(pipe[i], r => r.Fps),
                     [.. raw[i].Select(r => r.MsPerFrame)], [.. single[i].Select(r => r.MsPerFrame)], [.. pipe[i].Select(r => r.Fps)]));
             }
-            return new ComparisonReport(Path.GetFullPath(o.Source), o.Batch, o.Frames, o.Rounds, Environment.ProcessorCount, o.Cpu.ToString(), latencyThreading.ToString(), rows);
+            return new ComparisonReport
+            {
+                Source = Path.GetFullPath(o.Source), Batch = o.Batch, Frames = o.Frames, Rounds = o.Rounds, ProcessorCount = Environment.ProcessorCount,
+                CpuThreading = o.Cpu.ToString(), SingleRunThreading = latencyThreading.ToString(), Models = rows,
+            };
         }
         finally
         {

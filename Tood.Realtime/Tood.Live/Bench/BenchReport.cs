@@ -10,13 +10,13 @@ namespace Tood.Live.Bench;
 /// cpu / (wall × logical CPUs): how much of the machine the mode keeps busy) and the process peak working set after it ran.
 /// </summary>
 public sealed record ModeResult(
-    [property: JsonPropertyName("frames")] long Frames,
-    [property: JsonPropertyName("seconds")] double Seconds,
-    [property: JsonPropertyName("fps")] double Fps,
-    [property: JsonPropertyName("ms_per_frame")] double MsPerFrame,
-    [property: JsonPropertyName("cpu_seconds")] double CpuSeconds,
-    [property: JsonPropertyName("cpu_utilisation")] double CpuUtilisation,
-    [property: JsonPropertyName("peak_working_set_mb")] double PeakWorkingSetMb)
+    long Frames,
+    double Seconds,
+    double Fps,
+    double MsPerFrame,
+    double CpuSeconds,
+    double CpuUtilisation,
+    double PeakWorkingSetMb)
 {
     public static ModeResult Of(long frames, double seconds, double cpuSeconds, long peakBytes) =>
         new(frames, seconds, frames / Math.Max(seconds, 1e-9), 1000 * seconds / Math.Max(frames, 1), cpuSeconds,
@@ -25,13 +25,13 @@ public sealed record ModeResult(
 
 /// <summary>Per-stage work in ms/frame (from the pipeline's <see cref="RunSummary"/> or the naive loop's own clocks).</summary>
 public sealed record StageMs(
-    [property: JsonPropertyName("capture")] double Capture,
-    [property: JsonPropertyName("preprocess")] double Preprocess,
-    [property: JsonPropertyName("batch")] double Batch,
-    [property: JsonPropertyName("infer")] double Infer,
-    [property: JsonPropertyName("postprocess")] double Postprocess,
-    [property: JsonPropertyName("render")] double Render,
-    [property: JsonPropertyName("write")] double Write)
+    double Capture,
+    double Preprocess,
+    double Batch,
+    double Infer,
+    double Postprocess,
+    double Render,
+    double Write)
 {
     public static StageMs From(StageTimes t) => new(t.Capture, t.Preprocess, t.Batch, t.Infer, t.Postprocess, t.Render, t.Write);
     [JsonIgnore] public double Sum => Capture + Preprocess + Batch + Infer + Postprocess + Render + Write;
@@ -39,45 +39,46 @@ public sealed record StageMs(
 
 /// <summary>OpenCV DNN result: FPS when the model loads and runs, else the exact reason it does not.</summary>
 public sealed record OpenCvDnnResult(
-    [property: JsonPropertyName("loaded")] bool Loaded,
-    [property: JsonPropertyName("result")] ModeResult? Result,
-    [property: JsonPropertyName("error")] string? Error);
+    bool Loaded,
+    ModeResult? Result,
+    string? Error);
 
 /// <summary>A raw + naive pair measured with another CPU threading configuration.</summary>
 public sealed record Baseline(
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("cpu_threading")] string CpuThreading,
-    [property: JsonPropertyName("raw")] ModeResult Raw,
-    [property: JsonPropertyName("naive")] ModeResult Naive);
+    string Name,
+    string CpuThreading,
+    ModeResult Raw,
+    ModeResult Naive);
 
 /// <summary>Everything <c>tood-live bench</c> reports (also its JSON file). <c>pipeline_over_raw</c> and
 /// <c>pipeline_over_naive</c> compare with the raw/naive modes on the pipeline's own session; the
 /// <c>_best</c> ratios divide by the fastest of those and the <see cref="Baselines"/> (other CPU threading).</summary>
-public sealed record BenchReport(
-    [property: JsonPropertyName("model")] string Model,
-    [property: JsonPropertyName("preset")] string Preset,
-    [property: JsonPropertyName("input")] string Input,
-    [property: JsonPropertyName("source")] string Source,
-    [property: JsonPropertyName("source_size")] string SourceSize,
-    [property: JsonPropertyName("batch")] int Batch,
-    [property: JsonPropertyName("device")] string Device,
-    [property: JsonPropertyName("processor_count")] int ProcessorCount,
-    [property: JsonPropertyName("cpu_threading")] string CpuThreading,
-    [property: JsonPropertyName("raw")] ModeResult Raw,
-    [property: JsonPropertyName("pipeline")] ModeResult Pipeline,
-    [property: JsonPropertyName("pipeline_stage_ms")] StageMs PipelineStageMs,
-    [property: JsonPropertyName("pipeline_latency_ms")] double PipelineLatencyMs,
-    [property: JsonPropertyName("naive")] ModeResult Naive,
-    [property: JsonPropertyName("naive_stage_ms")] StageMs NaiveStageMs,
-    [property: JsonPropertyName("baselines")] IReadOnlyList<Baseline> Baselines,
-    [property: JsonPropertyName("opencv_dnn")] OpenCvDnnResult OpenCvDnn,
-    [property: JsonPropertyName("pipeline_over_raw")] double PipelineOverRaw,
-    [property: JsonPropertyName("pipeline_over_best_raw")] double PipelineOverBestRaw,
-    [property: JsonPropertyName("pipeline_over_naive")] double PipelineOverNaive,
-    [property: JsonPropertyName("pipeline_over_best_naive")] double PipelineOverBestNaive,
-    [property: JsonPropertyName("peak_working_set_mb")] double PeakWorkingSetMb,
-    [property: JsonPropertyName("cpu_bound")] CpuBound Bound)
+public sealed record BenchReport
 {
+    public required string Model { get; init; }
+    public required string Preset { get; init; }
+    public required string Input { get; init; }
+    public required string Source { get; init; }
+    public required string SourceSize { get; init; }
+    public required int Batch { get; init; }
+    public required string Device { get; init; }
+    public required int ProcessorCount { get; init; }
+    public required string CpuThreading { get; init; }
+    public required ModeResult Raw { get; init; }
+    public required ModeResult Pipeline { get; init; }
+    public required StageMs PipelineStageMs { get; init; }
+    public required double PipelineLatencyMs { get; init; }
+    public required ModeResult Naive { get; init; }
+    public required StageMs NaiveStageMs { get; init; }
+    public required IReadOnlyList<Baseline> Baselines { get; init; }
+    [JsonPropertyName("opencv_dnn")] public required OpenCvDnnResult OpenCvDnn { get; init; }
+    public required double PipelineOverRaw { get; init; }
+    public required double PipelineOverBestRaw { get; init; }
+    public required double PipelineOverNaive { get; init; }
+    public required double PipelineOverBestNaive { get; init; }
+    public required double PeakWorkingSetMb { get; init; }
+    [JsonPropertyName("cpu_bound")] public required CpuBound Bound { get; init; }
+
     public string ToTable()
     {
         var inv = CultureInfo.InvariantCulture;
@@ -121,10 +122,10 @@ public sealed record BenchReport(
 public sealed record CpuBound(
     [property: JsonPropertyName("inference_cpu_ms_per_frame")] double InferenceCpuMs,
     [property: JsonPropertyName("other_cpu_ms_per_frame")] double OtherCpuMs,
-    [property: JsonPropertyName("fps")] double Fps,
-    [property: JsonPropertyName("pipeline_over_bound")] double PipelineOverBound,
+    double Fps,
+    double PipelineOverBound,
     [property: JsonPropertyName("pipeline_cpu_ms_per_frame")] double PipelineCpuMs,
-    [property: JsonPropertyName("cpu_efficiency")] double CpuEfficiency)
+    double CpuEfficiency)
 {
     public static CpuBound Of(ModeResult raw, ModeResult naive, ModeResult pipeline, int cores)
     {

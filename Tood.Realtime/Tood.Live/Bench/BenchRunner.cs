@@ -57,10 +57,17 @@ public static class BenchRunner
 
             var m = detector.Model;
             double bestRaw = baselines.Select(b => b.Raw.Fps).Append(raw.Fps).Max(), bestNaive = baselines.Select(b => b.Naive.Fps).Append(naive.Fps).Max();
-            return new BenchReport(Path.GetFullPath(o.Model), m.Preset, $"{m.InputWidth}x{m.InputHeight}", Path.GetFullPath(o.Source), size, o.Batch,
-                detector.Device.ToString(), Environment.ProcessorCount, cpu ? o.Cpu.ToString() : "n/a", raw, pipe, StageMs.From(summary.StageMs), summary.MeanLatencyMs,
-                naive, naiveStages, baselines, dnn, pipe.Fps / raw.Fps, pipe.Fps / bestRaw, pipe.Fps / naive.Fps, pipe.Fps / bestNaive, PeakWorkingSet() / 1048576.0,
-                CpuBound.Of(raw, naive, pipe, Environment.ProcessorCount));
+            return new BenchReport
+            {
+                Model = Path.GetFullPath(o.Model), Preset = m.Preset, Input = $"{m.InputWidth}x{m.InputHeight}", Source = Path.GetFullPath(o.Source),
+                SourceSize = size, Batch = o.Batch, Device = detector.Device.ToString(), ProcessorCount = Environment.ProcessorCount,
+                CpuThreading = cpu ? o.Cpu.ToString() : "n/a",
+                Raw = raw, Pipeline = pipe, PipelineStageMs = StageMs.From(summary.StageMs), PipelineLatencyMs = summary.MeanLatencyMs,
+                Naive = naive, NaiveStageMs = naiveStages, Baselines = baselines, OpenCvDnn = dnn,
+                PipelineOverRaw = pipe.Fps / raw.Fps, PipelineOverBestRaw = pipe.Fps / bestRaw,
+                PipelineOverNaive = pipe.Fps / naive.Fps, PipelineOverBestNaive = pipe.Fps / bestNaive,
+                PeakWorkingSetMb = PeakWorkingSet() / 1048576.0, Bound = CpuBound.Of(raw, naive, pipe, Environment.ProcessorCount),
+            };
         }
         finally
         {

@@ -6,28 +6,29 @@ namespace Tood.Live.Bench;
 
 /// <summary>One model of a comparison: medians over the rounds, and every round's value.</summary>
 public sealed record ComparisonRow(
-    [property: JsonPropertyName("model")] string Model,
-    [property: JsonPropertyName("precision")] string Precision,
-    [property: JsonPropertyName("input")] string Input,
-    [property: JsonPropertyName("device")] string Device,
+    string Model,
+    string Precision,
+    string Input,
+    string Device,
     [property: JsonPropertyName("raw_ms_per_frame")] double RawMs,
     [property: JsonPropertyName("raw_single_run_ms_per_frame")] double SingleRunMs,
-    [property: JsonPropertyName("pipeline_fps")] double PipelineFps,
+    double PipelineFps,
     [property: JsonPropertyName("raw_ms_rounds")] IReadOnlyList<double> RawRounds,
     [property: JsonPropertyName("raw_single_run_ms_rounds")] IReadOnlyList<double> SingleRunRounds,
     [property: JsonPropertyName("pipeline_fps_rounds")] IReadOnlyList<double> PipelineRounds);
 
 /// <summary>What <c>tood-live bench</c> reports for several models; ratios are against the first model.</summary>
-public sealed record ComparisonReport(
-    [property: JsonPropertyName("source")] string Source,
-    [property: JsonPropertyName("batch")] int Batch,
-    [property: JsonPropertyName("frames")] int Frames,
-    [property: JsonPropertyName("rounds")] int Rounds,
-    [property: JsonPropertyName("processor_count")] int ProcessorCount,
-    [property: JsonPropertyName("cpu_threading")] string CpuThreading,
-    [property: JsonPropertyName("single_run_cpu_threading")] string SingleRunThreading,
-    [property: JsonPropertyName("models")] IReadOnlyList<ComparisonRow> Models)
+public sealed record ComparisonReport
 {
+    public required string Source { get; init; }
+    public required int Batch { get; init; }
+    public required int Frames { get; init; }
+    public required int Rounds { get; init; }
+    public required int ProcessorCount { get; init; }
+    public required string CpuThreading { get; init; }
+    [JsonPropertyName("single_run_cpu_threading")] public required string SingleRunThreading { get; init; }
+    public required IReadOnlyList<ComparisonRow> Models { get; init; }
+
     public string ToTable()
     {
         var inv = CultureInfo.InvariantCulture;
