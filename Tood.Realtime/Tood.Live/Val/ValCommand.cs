@@ -89,16 +89,7 @@ internal sealed class ValCommand : ToolCommand, IHelpText
             var data = DetectionData.Load(parse.GetRequiredValue(_data), parse.GetValue(_split)!, parse.GetValue(_images));
             string dataName = data.Source;
             int allBoxes = data.Coco.Annotations.Count;
-            ClassMapping classes;
-            try { classes = ClassMapping.Match(detector.ClassNames, data.Coco.Categories, parse.GetValue(_map)); }
-            catch (ArgumentException e) { throw new UsageException($"--map: {e.Message}"); }
-            if (parse.GetValue(_detection.Classes) is { Length: > 0 } only)
-            {
-                try { classes = classes.Restrict(only); }
-                catch (ArgumentException e) { throw new UsageException($"--classes: {e.Message}"); }
-                detector.DecodeOptions = detector.DecodeOptions with { Classes = classes.Shared.Select(s => s.ModelClass).ToHashSet() };
-            }
-            classes.EnsureShared(Path.GetFileName(modelPath), dataName);
+            var classes = MatchClasses(parse, detector, data, modelPath);
             data = data.WithClasses(classes.Shared.Select(s => s.Name).ToList());
 
             var d = detector.DecodeOptions;
@@ -123,20 +114,7 @@ internal sealed class ValCommand : ToolCommand, IHelpText
                 result.Images, result.Seconds, result.Images / Math.Max(result.Seconds, 1e-9), result.Detections.Count);
             console.Out.Write(ValidationText.Format(result));
 
-            if (json is not null)
-            {
-                await File.WriteAllTextAsync(json.TempPath, ValidationReport.Create(result, detector, dataName).ToJson(), cancellationToken);
-                json.Commit();
-                console.Out.WriteLine($"json: {json.FinalPath}");
-            }
-            if (results is not null)
-            {
-                DetectionResultsFile.Save(results.TempPath, result.Detections);
-                results.Commit();
-                console.Out.WriteLine($"results: {results.FinalPath}");
-            }
-            if (plots is not null)
-                console.Out.WriteLine($"plots: {ValidationPlots.Write(plots, result).Count} PNGs in {Path.GetFullPath(plots)}");
+            await WriteOutputsAsync(console, result, detector, dataName, json, results, plots, cancellationToken);
             return ExitCodes.Ok;
         }
         finally
@@ -144,6 +122,41 @@ internal sealed class ValCommand : ToolCommand, IHelpText
             json?.Delete();
             results?.Delete();
         }
+    }
+
+    /// <summary>The model's classes matched to the data's by name (or --map), restricted by --classes.</summary>
+    private ClassMapping MatchClasses(ParseResult parse, Detector detector, DetectionData data, string modelPath)
+    {
+        ClassMapping classes;
+        try { classes = ClassMapping.Match(detector.ClassNames, data.Coco.Categories, parse.GetValue(_map)); }
+        catch (ArgumentException e) { throw new UsageException($"--map: {e.Message}"); }
+        if (parse.GetValue(_detection.Classes) is { Length: > 0 } only)
+        {
+            try { classes = classes.Restrict(only); }
+            catch (ArgumentException e) { throw new UsageException($"--classes: {e.Message}"); }
+            detector.DecodeOptions = detector.DecodeOptions with { Classes = classes.Shared.Select(s => s.ModelClass).ToHashSet() };
+        }
+        classes.EnsureShared(Path.GetFileName(modelPath), data.Source);
+        return classes;
+    }
+
+    private static async Task WriteOutputsAsync(CliConsole console, ValidationResult result, Detector detector, string dataName,
+        PartialFile? json, PartialFile? results, string? plots, CancellationToken ct)
+    {
+        if (json is not null)
+        {
+            await File.WriteAllTextAsync(json.TempPath, ValidationReport.Create(result, detector, dataName).ToJson(), ct);
+            json.Commit();
+            console.Out.WriteLine($"json: {json.FinalPath}");
+        }
+        if (results is not null)
+        {
+            DetectionResultsFile.Save(results.TempPath, result.Detections);
+            results.Commit();
+            console.Out.WriteLine($"results: {results.FinalPath}");
+        }
+        if (plots is not null)
+            console.Out.WriteLine($"plots: {ValidationPlots.Write(plots, result).Count} PNGs in {Path.GetFullPath(plots)}");
     }
 
     private static Dictionary<string, string> ParseMap(string text)
