@@ -108,7 +108,7 @@ public class TrainBenchTests
               "data_wait_share": 0.125
             }
             """;
-        Assert.Equal(expected, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }).ReplaceLineEndings("\n"));
+        Assert.Equal(expected, JsonSerializer.Serialize(report, TrainBenchReport.Json).ReplaceLineEndings("\n"));
     }
 
     [Theory]
