@@ -75,6 +75,42 @@ public class TrainBenchTests
         }
     }
 
+    [Fact]
+    public void Report_json_has_snake_case_names_in_declaration_order()
+    {
+        var report = new TrainBenchReport("tiny", "64x64", 2, "tal", 1, 3,
+            new Dictionary<string, double> { ["forward"] = 1.5, ["total"] = 2 },
+            new Dictionary<string, double> { ["assign"] = 0.25, ["data_wait"] = 0.125 },
+            1000, 0.5, new Dictionary<string, double?> { ["peak_rss"] = 100, ["peak_rss_steps"] = null });
+        const string expected = """
+            {
+              "preset": "tiny",
+              "canvas": "64x64",
+              "batch": 2,
+              "assigner": "tal",
+              "workers": 1,
+              "steps": 3,
+              "mean_ms": {
+                "forward": 1.5,
+                "total": 2
+              },
+              "share": {
+                "assign": 0.25,
+                "data_wait": 0.125
+              },
+              "images_per_second": 1000,
+              "host_reads_per_step": 0.5,
+              "memory_mb": {
+                "peak_rss": 100,
+                "peak_rss_steps": null
+              },
+              "assign_share": 0.25,
+              "data_wait_share": 0.125
+            }
+            """;
+        Assert.Equal(expected, JsonSerializer.Serialize(report, TrainBenchReport.Json).ReplaceLineEndings("\n"));
+    }
+
     [Theory]
     [InlineData("--imgsz", "100", "--imgsz must be a positive multiple of 32, got 100")]
     [InlineData("--steps", "0", "--steps must be ≥ 1, got 0")]

@@ -1,3 +1,4 @@
+using Tood.Train.Common;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -48,8 +49,7 @@ public sealed class AtssAssigner
         ArgumentNullException.ThrowIfNull(levelCounts);
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
         long numAnchors = anchorPoints.shape[0];
-        if (strides.dim() != 1 || strides.shape[0] != numAnchors)
-            throw new ArgumentException($"strides must be [{numAnchors}], got [{string.Join(",", strides.shape)}]", nameof(strides));
+        Shapes.Require(strides, "strides", nameof(strides), numAnchors);
         if (levelCounts.Sum(c => (long)c) != numAnchors || levelCounts.Any(c => c < 0))
             throw new ArgumentException($"level counts [{string.Join(",", levelCounts)}] must sum to the {numAnchors} anchors", nameof(levelCounts));
         TaskAlignedAssigner.CheckCommon(numAnchors, null, anchorPoints, gtBoxes, gtLabels, validMask);

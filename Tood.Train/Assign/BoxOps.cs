@@ -1,3 +1,4 @@
+using Tood.Train.Common;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -128,14 +129,14 @@ public static class BoxOps
 
     private static void CheckBoxes(Tensor boxes, string name)
     {
-        if (boxes.dim() != 2 || boxes.shape[1] != 4)
-            throw new ArgumentException($"{name} must be [N,4] boxes (x1,y1,x2,y2), got [{string.Join(",", boxes.shape)}]", name);
+        if (!Shapes.Matches(boxes, "N", 4))
+            throw new ArgumentException($"{name} must be [N,4] boxes (x1,y1,x2,y2), got {Shapes.Format(boxes)}", name);
     }
 
     private static void CheckPoints(Tensor points, string name)
     {
-        if (points.dim() != 2 || points.shape[1] != 2)
-            throw new ArgumentException($"{name} must be [N,2] points (x,y), got [{string.Join(",", points.shape)}]", name);
+        if (!Shapes.Matches(points, "N", 2))
+            throw new ArgumentException($"{name} must be [N,2] points (x,y), got {Shapes.Format(points)}", name);
     }
 
     private static void CheckAligned(Tensor a, Tensor b)

@@ -1,3 +1,4 @@
+using Tood.Train.Common;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -40,8 +41,7 @@ public sealed class TaskAlignedAssigner
     public AssignResult Assign(Tensor scores, Tensor predBoxes, Tensor anchorPoints,
         Tensor gtBoxes, Tensor gtLabels, Tensor? validMask = null)
     {
-        if (scores.dim() != 2)
-            throw new ArgumentException($"scores must be [A,K], got [{string.Join(",", scores.shape)}]", nameof(scores));
+        Shapes.Require(scores, "scores", nameof(scores), "A", "K");
         long numAnchors = scores.shape[0];
         int numClasses = (int)scores.shape[1];
         CheckCommon(numAnchors, predBoxes, anchorPoints, gtBoxes, gtLabels, validMask);
@@ -142,15 +142,10 @@ public sealed class TaskAlignedAssigner
     internal static void CheckCommon(long numAnchors, Tensor? boxes, Tensor points, Tensor gtBoxes,
         Tensor gtLabels, Tensor? validMask)
     {
-        if (boxes is not null && (boxes.dim() != 2 || boxes.shape[0] != numAnchors || boxes.shape[1] != 4))
-            throw new ArgumentException($"boxes must be [{numAnchors},4], got [{string.Join(",", boxes.shape)}]", nameof(boxes));
-        if (points.dim() != 2 || points.shape[0] != numAnchors || points.shape[1] != 2)
-            throw new ArgumentException($"anchor points must be [{numAnchors},2], got [{string.Join(",", points.shape)}]", nameof(points));
-        if (gtBoxes.dim() != 2 || gtBoxes.shape[1] != 4)
-            throw new ArgumentException($"gt boxes must be [G,4], got [{string.Join(",", gtBoxes.shape)}]", nameof(gtBoxes));
-        if (gtLabels.dim() != 1 || gtLabels.shape[0] != gtBoxes.shape[0])
-            throw new ArgumentException($"gt labels must be [{gtBoxes.shape[0]}], got [{string.Join(",", gtLabels.shape)}]", nameof(gtLabels));
-        if (validMask is not null && (validMask.dim() != 1 || validMask.shape[0] != numAnchors))
-            throw new ArgumentException($"valid mask must be [{numAnchors}], got [{string.Join(",", validMask.shape)}]", nameof(validMask));
+        if (boxes is not null) Shapes.Require(boxes, "boxes", nameof(boxes), numAnchors, 4);
+        Shapes.Require(points, "anchor points", nameof(points), numAnchors, 2);
+        Shapes.Require(gtBoxes, "gt boxes", nameof(gtBoxes), "G", 4);
+        Shapes.Require(gtLabels, "gt labels", nameof(gtLabels), gtBoxes.shape[0]);
+        if (validMask is not null) Shapes.Require(validMask, "valid mask", nameof(validMask), numAnchors);
     }
 }

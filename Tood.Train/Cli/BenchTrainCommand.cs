@@ -52,7 +52,7 @@ public sealed class BenchTrainCommand : ToolCommand
         console.Out.Write(report.ToTable());
         if (parse.GetValue(_json) is { } json)
         {
-            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(report, TrainBenchReport.Json), cancellationToken);
             console.Out.WriteLine($"json: {Path.GetFullPath(json)}");
         }
         return ExitCodes.Ok;

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Google.Protobuf;
+using Tood.Train.Common;
 using Tood.Train.Export.Onnx;
 using TorchSharp;
 using DataType = Tood.Train.Export.Onnx.TensorProto.Types.DataType;
@@ -114,7 +115,7 @@ internal sealed class OnnxGraphBuilder
     {
         long expected = 1;
         foreach (var d in dims) expected *= d;
-        if (expected != count) throw new ArgumentException($"initializer '{name}': {count} values do not fill shape [{string.Join(',', dims)}]");
+        if (expected != count) throw new ArgumentException($"initializer '{name}': {count} values do not fill shape {Shapes.FormatDims(dims)}");
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("ONNX raw_data is little-endian");
 
         if (_initializerByName.TryGetValue(name, out var existing))

@@ -1,3 +1,4 @@
+using Tood.Train.Common;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -48,8 +49,7 @@ public static class LossNormalisers
     public static Tensor Divisors(AssignMode mode, Tensor sums, bool hasCenterness)
     {
         ArgumentNullException.ThrowIfNull(sums);
-        if (sums.dim() != 1 || sums.shape[0] != SumCount)
-            throw new ArgumentException($"normaliser sums must be [{SumCount}], got [{string.Join(",", sums.shape)}]", nameof(sums));
+        Shapes.Require(sums, "normaliser sums", nameof(sums), SumCount);
         using var scope = NewDisposeScope();
         Tensor divisors;
         if (mode == AssignMode.TaskAligned)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Tood.Train.Assign;
+using Tood.Train.Common;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -81,8 +82,7 @@ public sealed class ToodLoss
         IReadOnlyList<GtInstances> gts, Tensor? validMask = null)
     {
         ArgumentNullException.ThrowIfNull(gts);
-        if (validMask is not null && (validMask.dim() != 2 || validMask.shape[0] != gts.Count || validMask.shape[1] != anchorPoints.shape[0]))
-            throw new ArgumentException($"valid mask must be [{gts.Count},{anchorPoints.shape[0]}], got [{string.Join(",", validMask.shape)}]", nameof(validMask));
+        if (validMask is not null) Shapes.Require(validMask, "valid mask", nameof(validMask), gts.Count, anchorPoints.shape[0]);
         return AssignEach(anchorPoints.device, gts, validMask, AssignMode.Atss, (_, points, str, gtBoxes, gtLabels, valid) =>
             Atss.Assign(points, str, levelCounts, gtBoxes, gtLabels, NumClasses, valid), anchorPoints, strides);
     }
@@ -132,8 +132,7 @@ public sealed class ToodLoss
         var scores = inputs.Scores;
         var sums = LossNormalisers.Sums(assignment);
         var div = divisors ?? LossNormalisers.Divisors(assignment.Mode, sums, inputs.CenternessLogits is not null);
-        if (div.dim() != 1 || div.shape[0] != LossNormalisers.DivisorCount)
-            throw new ArgumentException($"divisors must be [{LossNormalisers.DivisorCount}], got [{string.Join(",", div.shape)}]", nameof(divisors));
+        Shapes.Require(div, "divisors", nameof(divisors), LossNormalisers.DivisorCount);
         div = div.to(scores.device).to_type(scores.dtype);
         var lw = assignment.LabelWeights.unsqueeze(-1);                           // [B,A,1]
         var posF = assignment.PositiveMask.to_type(ScalarType.Float32);           // [B,A]
@@ -177,20 +176,14 @@ public sealed class ToodLoss
     private (long Batch, long Anchors) CheckInputs(LossInputs inputs)
     {
         var s = inputs.Scores;
-        if (s.dim() != 3 || s.shape[2] != NumClasses)
-            throw new ArgumentException($"scores must be [B,A,{NumClasses}], got [{string.Join(",", s.shape)}]", nameof(inputs));
+        Shapes.Require(s, "scores", nameof(inputs), "B", "A", NumClasses);
         long batch = s.shape[0], anchors = s.shape[1];
-        if (inputs.Boxes.dim() != 3 || inputs.Boxes.shape[0] != batch || inputs.Boxes.shape[1] != anchors || inputs.Boxes.shape[2] != 4)
-            throw new ArgumentException($"boxes must be [{batch},{anchors},4], got [{string.Join(",", inputs.Boxes.shape)}]", nameof(inputs));
-        if (inputs.AnchorPoints.dim() != 2 || inputs.AnchorPoints.shape[0] != anchors || inputs.AnchorPoints.shape[1] != 2)
-            throw new ArgumentException($"anchor points must be [{anchors},2], got [{string.Join(",", inputs.AnchorPoints.shape)}]", nameof(inputs));
-        if (inputs.Strides.dim() != 1 || inputs.Strides.shape[0] != anchors)
-            throw new ArgumentException($"strides must be [{anchors}], got [{string.Join(",", inputs.Strides.shape)}]", nameof(inputs));
-        if (inputs.CenternessLogits is { } c && (c.shape.Length is < 2 or > 3 || c.shape[0] != batch || c.shape[1] != anchors
-                || (c.dim() == 3 && c.shape[2] != 1)))
-            throw new ArgumentException($"centerness logits must be [{batch},{anchors}] or [{batch},{anchors},1], got [{string.Join(",", c.shape)}]", nameof(inputs));
-        if (inputs.ValidMask is { } v && (v.dim() != 2 || v.shape[0] != batch || v.shape[1] != anchors))
-            throw new ArgumentException($"valid mask must be [{batch},{anchors}], got [{string.Join(",", v.shape)}]", nameof(inputs));
+        Shapes.Require(inputs.Boxes, "boxes", nameof(inputs), batch, anchors, 4);
+        Shapes.Require(inputs.AnchorPoints, "anchor points", nameof(inputs), anchors, 2);
+        Shapes.Require(inputs.Strides, "strides", nameof(inputs), anchors);
+        if (inputs.CenternessLogits is { } c && !Shapes.Matches(c, batch, anchors) && !Shapes.Matches(c, batch, anchors, 1))
+            throw new ArgumentException($"centerness logits must be [{batch},{anchors}] or [{batch},{anchors},1], got {Shapes.Format(c)}", nameof(inputs));
+        if (inputs.ValidMask is { } v) Shapes.Require(v, "valid mask", nameof(inputs), batch, anchors);
         return (batch, anchors);
     }
 }

@@ -1,3 +1,4 @@
+using Tood.Train.Common;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -38,8 +39,8 @@ public sealed class ToodDetector : nn.Module<Tensor, DetectorOutput>
 
     public override DetectorOutput forward(Tensor images)
     {
-        if (images.dim() != 4 || images.shape[1] != 3)
-            throw new ArgumentException($"expected images [B,3,H,W], got [{string.Join(",", images.shape)}]");
+        if (!Shapes.Matches(images, "B", 3, "H", "W"))
+            throw new ArgumentException($"expected images [B,3,H,W], got {Shapes.Format(images)}");
         using var scope = torch.NewDisposeScope();
         var feats = neck.forward(backbone.forward(images));
         return bbox_head.forward(feats).MoveToOuterDisposeScope();

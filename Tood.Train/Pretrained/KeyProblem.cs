@@ -1,4 +1,4 @@
-using System.Globalization;
+using Tood.Train.Common;
 
 namespace Tood.Train.Pretrained;
 
@@ -22,7 +22,7 @@ public enum KeyProblemKind
 public sealed record KeyProblem(KeyProblemKind Kind, string Key, long[]? Expected, long[]? Got, string? Detail = null)
 {
     public static string FormatShape(long[]? shape) =>
-        shape is null ? "?" : "[" + string.Join(",", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
+        shape is null ? "?" : Shapes.FormatDims(shape);
 
     public override string ToString() => Kind switch
     {

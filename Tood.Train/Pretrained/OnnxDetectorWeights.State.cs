@@ -1,4 +1,5 @@
 using System.Globalization;
+using Tood.Train.Common;
 using Tood.Train.Export.Emitters;
 using Tood.Train.Export.Onnx;
 using Tood.Train.Model;
@@ -45,7 +46,7 @@ public static partial class OnnxDetectorWeights
         {
             if (!inits.TryGetValue(name, out var t)) throw NotTood(file, $"no initializer '{name}' for {key}");
             if (!t.Dims.SequenceEqual(dims))
-                throw new InvalidDataException($"{file}: initializer '{name}' is [{string.Join(",", t.Dims)}], but {key} of preset '{config.Preset}' needs [{string.Join(",", dims)}]; only models of a preset can be read back");
+                throw new InvalidDataException($"{file}: initializer '{name}' is {Shapes.FormatDims(t.Dims)}, but {key} of preset '{config.Preset}' needs {Shapes.FormatDims(dims)}; only models of a preset can be read back");
             return tensor(OnnxTensors.Floats(t, file), dims);
         }
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json.Serialization;
+using System.Text.Json;
 using Tood.Train.Data.Synth;
 
 namespace Tood.Train.Training;
@@ -24,19 +24,13 @@ public sealed record TrainBenchOptions
 }
 
 /// <summary>Mean seconds per measured iteration, each phase's share of the step, host reads and memory.</summary>
-public sealed record TrainBenchReport(
-    [property: JsonPropertyName("preset")] string Preset,
-    [property: JsonPropertyName("canvas")] string Canvas,
-    [property: JsonPropertyName("batch")] int Batch,
-    [property: JsonPropertyName("assigner")] string Assigner,
-    [property: JsonPropertyName("workers")] int Workers,
-    [property: JsonPropertyName("steps")] int Steps,
-    [property: JsonPropertyName("mean_ms")] IReadOnlyDictionary<string, double> MeanMs,
-    [property: JsonPropertyName("share")] IReadOnlyDictionary<string, double> Share,
-    [property: JsonPropertyName("images_per_second")] double ImagesPerSecond,
-    [property: JsonPropertyName("host_reads_per_step")] double HostReadsPerStep,
-    [property: JsonPropertyName("memory_mb")] IReadOnlyDictionary<string, double?> MemoryMb)
+public sealed record TrainBenchReport(string Preset, string Canvas, int Batch, string Assigner, int Workers, int Steps,
+    IReadOnlyDictionary<string, double> MeanMs, IReadOnlyDictionary<string, double> Share, double ImagesPerSecond,
+    double HostReadsPerStep, IReadOnlyDictionary<string, double?> MemoryMb)
 {
+    /// <summary>How <c>--json</c> writes the report: every name is its property's in snake_case.</summary>
+    public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+
     public static readonly string[] Phases = ["data_wait", "forward", "assign", "loss", "backward", "optimizer", "other"];
 
     /// <summary>Keys of <see cref="MemoryMb"/>: process peak RSS (whole run, the epoch-end checkpoint included), peak
@@ -45,8 +39,8 @@ public sealed record TrainBenchReport(
     /// .NET GC heap's committed bytes as of the last collection (see <see cref="MemorySampler"/>).</summary>
     public static readonly string[] MemoryKeys = ["peak_rss", "peak_rss_steps", "rss_anon_peak", "rss_file_peak", "malloc_in_use_peak", "malloc_held_peak", "managed_committed"];
 
-    [JsonPropertyName("assign_share")] public double AssignShare => Share["assign"];
-    [JsonPropertyName("data_wait_share")] public double DataWaitShare => Share["data_wait"];
+    public double AssignShare => Share["assign"];
+    public double DataWaitShare => Share["data_wait"];
 
     public string ToTable()
     {

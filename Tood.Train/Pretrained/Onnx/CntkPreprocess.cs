@@ -1,3 +1,4 @@
+using Tood.Train.Common;
 using Tood.Train.Export.Onnx;
 
 namespace Tood.Train.Pretrained.Onnx;
@@ -33,7 +34,7 @@ internal sealed record CntkPreprocess(float[] MeanImageBgr, int Height, int Widt
         if (sub.Input.Count != 2 || sub.Input[0] != concat.Output[0] || !inits.TryGetValue(sub.Input[1], out var mean))
             throw Fail("Sub does not subtract a constant from the BGR image");
         if (mean.Dims.Count != 4 || mean.Dims[0] != 1 || mean.Dims[1] != 3)
-            throw Fail($"mean image has dims [{string.Join(",", mean.Dims)}], expected [1,3,H,W]");
+            throw Fail($"mean image has dims {Shapes.FormatDims(mean.Dims)}, expected [1,3,H,W]");
         return new CntkPreprocess(OnnxTensors.Floats(mean, path), (int)mean.Dims[2], (int)mean.Dims[3]);
     }
 }

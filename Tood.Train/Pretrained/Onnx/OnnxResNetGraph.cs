@@ -1,3 +1,4 @@
+using Tood.Train.Common;
 using Tood.Train.Export.Onnx;
 
 namespace Tood.Train.Pretrained.Onnx;
@@ -82,7 +83,7 @@ internal sealed class OnnxResNetGraph
         {
             var w = Init(n, 1, "weight");
             var dims = InitDims(n, 1);
-            if (dims.Length != 4) throw Fail($"{Describe(n)} weight has dims [{string.Join(",", dims)}], expected 4-D");
+            if (dims.Length != 4) throw Fail($"{Describe(n)} weight has dims {Shapes.FormatDims(dims)}, expected 4-D");
             float[]? bias = n.Input.Count > 2 && n.Input[2].Length > 0 ? Init(n, 2, "bias") : null;
             var autoPad = n.Attribute.FirstOrDefault(a => a.Name == "auto_pad")?.S.ToStringUtf8() ?? "NOTSET";
             if (autoPad is not ("NOTSET" or ""))

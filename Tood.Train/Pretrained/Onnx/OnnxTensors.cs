@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Tood.Train.Common;
 using Tood.Train.Export.Onnx;
 
 namespace Tood.Train.Pretrained.Onnx;
@@ -39,7 +40,7 @@ internal static class OnnxTensors
         };
         long count = t.Dims.Aggregate(1L, (a, d) => a * d);
         if (data.Length != count)
-            throw new WeightsException($"{Path.GetFileName(file)}: initializer '{t.Name}' has {data.Length} values for dims [{string.Join(",", t.Dims)}]");
+            throw new WeightsException($"{Path.GetFileName(file)}: initializer '{t.Name}' has {data.Length} values for dims {Shapes.FormatDims(t.Dims)}");
         return data;
     }
 
