@@ -16,6 +16,10 @@
 #   RESUME=1 nohup setsid bash samples/make_person_model.sh > person.log 2>&1 &
 # OMP_NUM_THREADS=1 keeps libtorch from stalling when another process holds a core (BENCHMARKS §10); on an idle
 # machine unset it. SCRATCH=1 trains the same model and schedule from random init.
+# INIT=MODEL continues from a trained Tood detector (.onnx or .ckpt, e.g. the shipped file) instead of the ImageNet
+# backbone: `INIT=samples/tood_r18_person.onnx EPOCHS=3 bash samples/make_person_model.sh` is the continuation measured
+# in BENCHMARKS §15 ("More steps of the same recipe"; that run used 50 warm-up iterations, this one 100); it writes
+# the run to $WORK/continued.
 # INT8_ONLY=1 skips training and export: it only regenerates samples/tood_r18_person.int8.onnx from whatever
 # samples/tood_r18_person.onnx holds now (fp16 or fp32) — run it after replacing that file.
 set -euo pipefail
@@ -54,10 +58,16 @@ if [[ "${SCRATCH:-0}" == 1 ]]; then
     $TRAIN train "${COMMON[@]}" --frozen-stages -1 --backbone-norm train --out "$WORK/scratch"
     exit 0
 fi
-$TRAIN train "${COMMON[@]}" --backbone-weights resnet18-mlnet --frozen-stages 1 --out "$WORK/pretrained"
+RUN="$WORK/pretrained"
+if [[ -n "${INIT:-}" ]]; then
+    RUN="$WORK/continued"
+    $TRAIN train "${COMMON[@]}" --init "$INIT" --frozen-stages 1 --out "$RUN"
+else
+    $TRAIN train "${COMMON[@]}" --backbone-weights resnet18-mlnet --frozen-stages 1 --out "$RUN"
+fi
 # 384x224 keeps the 16:9 video's aspect (768x432 → 384x216, padded to 224); weights stored as fp16 (half the file).
 # BENCHMARKS §8 has the speed/accuracy of the other sizes.
-$TRAIN export --checkpoint "$WORK/pretrained/last.ckpt" --output samples/tood_r18_person.onnx --imgsz 384x224 --batch dynamic --fp16
+$TRAIN export --checkpoint "$RUN/last.ckpt" --output samples/tood_r18_person.onnx --imgsz 384x224 --batch dynamic --fp16
 $LIVE val --model samples/tood_r18_person.onnx --data "$COCO" --split val --json "$WORK/val.json" --plots "$WORK/val_plots"
 echo "person model: samples/tood_r18_person.onnx"
 int8
