@@ -49,6 +49,8 @@ internal sealed class TrainOptionSet
     public Option<(double Min, double Max)?> ScaleJitter { get; } = CliOptions.Value<(double Min, double Max)?>("--scale-jitter", "MIN,MAX",
         "random rescale range (default 0.75,1.25 for tiny/r18; r50 trains flip-only unless this is given)", s => ParseJitter(s));
     public Option<bool> FlipOnly { get; } = CliOptions.Flag("--flip-only", "horizontal flip only, no scale jitter (spec §5; the r50 default)");
+    public Option<double> Mosaic { get; } = CliOptions.Number("--mosaic", "P",
+        "share of training samples composed as a four-image mosaic, most objects smaller than in their photo (square --imgsz; 0 = none)", D.Mosaic);
     public Option<int> LogEvery { get; } = CliOptions.Int("--log-every", "N", "progress line every N iterations when stderr is redirected", D.LogEvery);
     public Option<int> ValEvery { get; } = CliOptions.Int("--val-every", "N", "validate every N epochs (and after the last)", D.ValEvery);
     public Option<int?> SaveEvery { get; } = CliOptions.OptionalInt("--save-every", "N",
@@ -61,7 +63,7 @@ internal sealed class TrainOptionSet
     {
         ArgumentNullException.ThrowIfNull(command);
         foreach (var o in new Option[] { Data, Images, Split, Out, ValData, ValImages, ValSplit, Classes, DataCredit, Preset, Head, Epochs, Batch, ImageSize, Device, Resume, Lr,
-                     WarmupIters, Schedule, WarmupEpochs, HandoverAlignment, Accumulate, ClipGrad, Seed, Workers, ScaleJitter, FlipOnly, LogEvery, ValEvery, SaveEvery, Init, BackboneWeights, FrozenStages, BackboneNorm })
+                     WarmupIters, Schedule, WarmupEpochs, HandoverAlignment, Accumulate, ClipGrad, Seed, Workers, ScaleJitter, FlipOnly, Mosaic, LogEvery, ValEvery, SaveEvery, Init, BackboneWeights, FrozenStages, BackboneNorm })
             command.Options.Add(o);
     }
 
@@ -104,6 +106,7 @@ internal sealed class TrainOptionSet
             MinScale = jitter?.Min ?? D.MinScale,
             MaxScale = jitter?.Max ?? D.MaxScale,
             FlipOnly = flipOnly ? true : jitter is not null ? false : null, // null: the preset's recipe
+            Mosaic = parse.GetValue(Mosaic),
             LogEvery = Math.Max(1, parse.GetValue(LogEvery)),
             ValEvery = parse.GetValue(ValEvery),
             Init = parse.GetValue(Init),

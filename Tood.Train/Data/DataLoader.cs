@@ -215,26 +215,72 @@ public sealed class DataLoader
 
     private sealed record Sample(Mat Content, Tensor Boxes, Tensor Labels, Placement Placement, int Width, int Height);
 
-    /// <summary>Decodes one image, renders its visible content and maps its boxes.</summary>
+    /// <summary>Decodes one image, renders its visible content and maps its boxes; or, drawn with the mosaic
+    /// probability (square sizes), composes it with three other images of the epoch (<see cref="Mosaic"/>).</summary>
     private Sample LoadSample(int epoch, int index)
     {
-        var item = _dataset.Images[index];
-        using var src = Cv2.ImRead(item.Path, ImreadModes.Color);
-        if (src.Empty()) throw new InvalidDataException($"{item.Path}: cannot decode image (image id {item.Id})");
-        var p = Options.Augment is null ? AugmentParams.None : AugmentParams.Sample(new Random(Mix(Options.Seed, epoch, index)), Options.Augment);
-        var placement = Placement.Plan(src.Cols, src.Rows, Options.ImageSize, p);
+        if (Options.Augment is { MosaicProbability: > 0 } aug && !Options.ImageSize.KeepRatio)
+        {
+            var rng = new Random(Mix(Options.Seed ^ MosaicSalt, epoch, index));
+            if (rng.NextDouble() < aug.MosaicProbability) return LoadMosaic(index, rng, aug);
+        }
+        var (src, clipped) = Decode(index);
+        using (src)
+        {
+            var item = _dataset.Images[index];
+            var p = Options.Augment is null ? AugmentParams.None : AugmentParams.Sample(new Random(Mix(Options.Seed, epoch, index)), Options.Augment);
+            var placement = Placement.Plan(src.Cols, src.Rows, Options.ImageSize, p);
+            var outBoxes = new List<float>(clipped.Length);
+            var outLabels = new List<int>(item.Labels.Length);
+            placement.MapBoxes(clipped, item.Labels, outBoxes, outLabels);
+            var content = ImageTransform.RenderContent(src, placement);
+            return ToSample(content, outBoxes, outLabels, placement, src.Cols, src.Rows);
+        }
+    }
 
-        // Declared sizes were used for clipping at load time; clip again to the decoded size.
+    private const int MosaicSalt = 0x6D6F7361; // "mosa": the mosaic's draws are a stream apart from the single-image ones
+
+    private Sample LoadMosaic(int index, Random rng, AugmentOptions aug)
+    {
+        int[] members = [index, .. Enumerable.Range(0, 3).Select(_ => _eligible[rng.Next(_eligible.Length)])];
+        var tiles = new List<Mosaic.Tile>(4);
+        try
+        {
+            foreach (int m in members)
+            {
+                var (img, clipped) = Decode(m);
+                tiles.Add(new Mosaic.Tile(img, clipped, _dataset.Images[m].Labels));
+            }
+            int size = Options.ImageSize.Width;
+            var outBoxes = new List<float>();
+            var outLabels = new List<int>();
+            var canvas = Mosaic.Compose(tiles, size, rng, aug.FlipProbability, outBoxes, outLabels);
+            return ToSample(canvas, outBoxes, outLabels, new Placement(1, 1, size, size, 0, 0, false, size, size), size, size);
+        }
+        finally
+        {
+            foreach (var t in tiles) t.Image.Dispose();
+        }
+    }
+
+    /// <summary>The decoded image and its boxes clipped to the decoded size (the declared sizes clipped them at load time).</summary>
+    private (Mat Image, float[] Boxes) Decode(int index)
+    {
+        var item = _dataset.Images[index];
+        var src = Cv2.ImRead(item.Path, ImreadModes.Color);
+        if (src.Empty())
+        {
+            src.Dispose();
+            throw new InvalidDataException($"{item.Path}: cannot decode image (image id {item.Id})");
+        }
         var clipped = item.Boxes.ToArray();
         for (int i = 0; i < clipped.Length; i++) clipped[i] = Math.Clamp(clipped[i], 0, i % 2 == 0 ? src.Cols : src.Rows);
-        var outBoxes = new List<float>(clipped.Length);
-        var outLabels = new List<int>(item.Labels.Length);
-        placement.MapBoxes(clipped, item.Labels, outBoxes, outLabels);
-        var content = ImageTransform.RenderContent(src, placement);
-        var boxes = torch.tensor(outBoxes.ToArray(), [outLabels.Count, 4], ScalarType.Float32);
-        var labels = torch.tensor(outLabels.Select(l => (long)l).ToArray(), [outLabels.Count], ScalarType.Int64);
-        return new Sample(content, boxes, labels, placement, src.Cols, src.Rows);
+        return (src, clipped);
     }
+
+    private static Sample ToSample(Mat content, List<float> boxes, List<int> labels, Placement placement, int width, int height) =>
+        new(content, torch.tensor(boxes.ToArray(), [labels.Count, 4], ScalarType.Float32),
+            torch.tensor(labels.Select(l => (long)l).ToArray(), [labels.Count], ScalarType.Int64), placement, width, height);
 
     private static unsafe void WriteImage(Mat content, nint dst, int length, int width, int height, float[] pad) =>
         ImageTransform.ToNormalizedChw(content, new Span<float>((void*)dst, length), ModelContract.DefaultMean, ModelContract.DefaultStd, width, height, pad);

@@ -66,6 +66,8 @@ public sealed record TrainOptions
     /// r, cropped to the canvas; keep-ratio: mmdet's ratio_range (the WxH scale times r).</summary>
     public double MinScale { get; init; } = 0.75;
     public double MaxScale { get; init; } = 1.25;
+    /// <summary>Share of training samples composed as a four-image mosaic (<see cref="Data.Augment.Mosaic"/>; square sizes; 0 = none, the default).</summary>
+    public double Mosaic { get; init; }
     /// <summary>Print a progress line every N iterations when stderr is redirected.</summary>
     public int LogEvery { get; init; } = 20;
     /// <summary>Also write last.ckpt every N optimizer steps inside an epoch, so a killed run loses at most N steps;
@@ -106,6 +108,8 @@ public sealed record TrainOptions
         Check(ClipGrad is null || ClipGrad > 0, $"--clip-grad must be positive, got {ClipGrad}");
         Check(Workers >= 1, $"--workers must be ≥ 1, got {Workers}");
         Check(MinScale > 0 && MaxScale >= MinScale, $"--scale-jitter must be MIN,MAX with 0 < MIN ≤ MAX");
+        Check(Mosaic is >= 0 and <= 1, $"--mosaic must be in [0,1], got {Mosaic}");
+        Check(Mosaic == 0 || !EffectiveImageSize.KeepRatio, "--mosaic needs a square --imgsz (a mosaic is one S×S canvas)");
         static bool IsJson(string? p) => p?.EndsWith(".json", StringComparison.OrdinalIgnoreCase) == true;
         Check(!IsJson(TrainAnnotations) || TrainImages is not null, "--images DIR is needed with a COCO .json --data");
         Check(!MoreTrainData.Any(IsJson), "only the first --data may be a COCO .json (its --images is the only image folder); give the others as YOLO data.yaml or VOC folders");
@@ -125,5 +129,6 @@ public sealed record TrainOptions
 
     /// <summary>The augmentation trained with: flip only for r50 (spec §5) unless <see cref="FlipOnly"/> says
     /// otherwise; flip + scale jitter (<see cref="MinScale"/>..<see cref="MaxScale"/>) for the small presets.</summary>
-    public AugmentOptions EffectiveAugment => (FlipOnly ?? PaperScalePreset) ? AugmentOptions.FlipOnly : new AugmentOptions(0.5, MinScale, MaxScale);
+    public AugmentOptions EffectiveAugment => ((FlipOnly ?? PaperScalePreset) ? AugmentOptions.FlipOnly : new AugmentOptions(0.5, MinScale, MaxScale))
+        with { MosaicProbability = Mosaic };
 }

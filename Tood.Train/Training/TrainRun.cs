@@ -167,6 +167,7 @@ internal sealed class TrainRun : IDisposable
                 ["accumulate"] = o.Accumulate.ToString(inv),
                 ["clip_grad"] = o.ClipGrad?.ToString("R", inv) ?? "none",
                 ["scale_jitter"] = o.EffectiveAugment is { MinScale: 1, MaxScale: 1 } ? "none (flip only)" : string.Create(inv, $"{o.EffectiveAugment.MinScale},{o.EffectiveAugment.MaxScale}"),
+                ["mosaic"] = o.Mosaic.ToString("R", inv),
                 [ImageSizeSpec.EvalMetaKey] = o.EffectiveImageSize.ToString(),
             },
         };

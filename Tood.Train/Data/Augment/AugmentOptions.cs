@@ -1,8 +1,9 @@
 namespace Tood.Train.Data.Augment;
 
 /// <summary>Training augmentation settings. Spec §5 uses horizontal flip only; the scale jitter is an
-/// addition for small datasets (set MinScale = MaxScale = 1 to disable).</summary>
-public sealed record AugmentOptions(double FlipProbability = 0.5, double MinScale = 0.75, double MaxScale = 1.25)
+/// addition for small datasets (set MinScale = MaxScale = 1 to disable). <paramref name="MosaicProbability"/>: the
+/// share of samples that are a <see cref="Mosaic"/> of four images instead of one (square sizes only; 0 = none).</summary>
+public sealed record AugmentOptions(double FlipProbability = 0.5, double MinScale = 0.75, double MaxScale = 1.25, double MosaicProbability = 0)
 {
     public static readonly AugmentOptions FlipOnly = new(0.5, 1, 1);
 }
