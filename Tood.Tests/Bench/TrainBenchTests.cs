@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Tood.CommandLine;
+using Tood.Realtime.Common;
 using Tood.Train.Cli;
 using Tood.Train.Training;
 using Xunit;
@@ -108,7 +109,7 @@ public class TrainBenchTests
               "data_wait_share": 0.125
             }
             """;
-        Assert.Equal(expected, JsonSerializer.Serialize(report, TrainBenchReport.Json).ReplaceLineEndings("\n"));
+        Assert.Equal(expected, JsonSerializer.Serialize(report, ReportJson.Options).ReplaceLineEndings("\n"));
     }
 
     [Theory]

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Tood.CommandLine;
+using Tood.Realtime.Common;
 using Tood.Train.Training;
 
 namespace Tood.Train.Cli;
@@ -52,7 +53,7 @@ public sealed class BenchTrainCommand : ToolCommand
         console.Out.Write(report.ToTable());
         if (parse.GetValue(_json) is { } json)
         {
-            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(report, TrainBenchReport.Json), cancellationToken);
+            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(report, ReportJson.Options), cancellationToken);
             console.Out.WriteLine($"json: {Path.GetFullPath(json)}");
         }
         return ExitCodes.Ok;

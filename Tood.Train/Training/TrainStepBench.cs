@@ -28,9 +28,6 @@ public sealed record TrainBenchReport(string Preset, string Canvas, int Batch, s
     IReadOnlyDictionary<string, double> MeanMs, IReadOnlyDictionary<string, double> Share, double ImagesPerSecond,
     double HostReadsPerStep, IReadOnlyDictionary<string, double?> MemoryMb)
 {
-    /// <summary>How <c>--json</c> writes the report: every name is its property's in snake_case.</summary>
-    public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
-
     public static readonly string[] Phases = ["data_wait", "forward", "assign", "loss", "backward", "optimizer", "other"];
 
     /// <summary>Keys of <see cref="MemoryMb"/>: process peak RSS (whole run, the epoch-end checkpoint included), peak

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Tood.CommandLine;
 using Tood.Live.Cli.Options;
+using Tood.Realtime.Common;
 using Tood.Realtime.Inference;
 
 namespace Tood.Live.Bench;
@@ -54,7 +55,6 @@ internal sealed class BenchCommand : ToolCommand, IHelpText
 
     /// <summary>The options a command line asks for (tests read them without running the bench).</summary>
     /// <summary>The reports' JSON keys are their properties' names in snake case; the few exceptions are named on the property.</summary>
-    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     internal BenchOptions Read(ParseResult parse, ILoggerFactory loggerFactory) => new()
     {
@@ -90,7 +90,7 @@ internal sealed class BenchCommand : ToolCommand, IHelpText
         console.Out.Write(table);
         if (parse.GetValue(_json) is { } json)
         {
-            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(report, report.GetType(), s_json), cancellationToken);
+            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(report, report.GetType(), ReportJson.Options), cancellationToken);
             console.Out.WriteLine($"json: {Path.GetFullPath(json)}");
         }
         return ExitCodes.Ok;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Tood.Realtime.Common;
 using Tood.Realtime.Evaluation;
 using Tood.Realtime.Inference;
 using Tood.Realtime.Postprocess;
@@ -56,15 +57,8 @@ public sealed record ValidationReport
         };
     }
 
-    private static readonly JsonSerializerOptions s_json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
-    public string ToJson() => JsonSerializer.Serialize(this, s_json);
+    public string ToJson() => JsonSerializer.Serialize(this, ReportJson.Options);
 
     public static ValidationReport FromJson(string json) =>
-        JsonSerializer.Deserialize<ValidationReport>(json, s_json) ?? throw new InvalidDataException("empty validation report JSON");
+        JsonSerializer.Deserialize<ValidationReport>(json, ReportJson.Options) ?? throw new InvalidDataException("empty validation report JSON");
 }
