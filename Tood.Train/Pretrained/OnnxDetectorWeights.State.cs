@@ -59,16 +59,8 @@ public static partial class OnnxDetectorWeights
                     if (conv.bias is { } cb) state[path + ".bias"] = zeros_like(cb);   // the fold moved it into β
                     break;
                 case BatchNorm2d bn:
-                {
-                    long c = bn.weight!.shape[0];
-                    state[path + ".weight"] = ones(c, float32);
-                    state[path + ".bias"] = Init(ConvBefore(path) + "+bn.bias", path + ".bias", c);
-                    state[path + ".running_mean"] = zeros(c, float32);
-                    // float32(1 − ε) + ε rounds to exactly 1, so the BN divides by √1 = 1.
-                    state[path + ".running_var"] = full(c, 1.0 - bn.eps, float32);
-                    state[path + ".num_batches_tracked"] = zeros_like(expected[path + ".num_batches_tracked"]);
+                    IdentityBatchNorm(state, path, bn, Init(ConvBefore(path) + "+bn.bias", path + ".bias", bn.weight!.shape[0]));
                     break;
-                }
                 case Conv2d conv:
                 {
                     var (source, swapped) = ConvSource(path);
@@ -93,13 +85,31 @@ public static partial class OnnxDetectorWeights
             }
         }
 
+        CheckCovers(expected, state);
+        foreach (var t in state.Values) t.DetachFromDisposeScope();
+        return state;
+    }
+
+    /// <summary>The recovered state has exactly the fresh model's keys and shapes (else the walk above missed a module kind).</summary>
+    private static void CheckCovers(Dictionary<string, Tensor> expected, Dictionary<string, Tensor> state)
+    {
         var missing = expected.Keys.Where(k => !state.ContainsKey(k)).ToList();
         var extra = state.Keys.Where(k => !expected.ContainsKey(k)).ToList();
         var reshaped = state.Keys.Where(k => expected.TryGetValue(k, out var e) && !e.shape.SequenceEqual(state[k].shape)).ToList();
         if (missing.Count + extra.Count + reshaped.Count > 0)
             throw new InvalidOperationException($"internal: the ONNX reader does not cover ToodDetector's state dict (missing {string.Join(", ", missing.Take(3))}; extra {string.Join(", ", extra.Take(3))}; shape {string.Join(", ", reshaped.Take(3))})");
-        foreach (var t in state.Values) t.DetachFromDisposeScope();
-        return state;
+    }
+
+    /// <summary>A BatchNorm that passes x through and adds the folded bias β (γ = 1, mean 0, var 1 − ε).</summary>
+    private static void IdentityBatchNorm(Dictionary<string, Tensor> state, string path, BatchNorm2d bn, Tensor foldedBias)
+    {
+        long c = bn.weight!.shape[0];
+        state[path + ".weight"] = ones(c, float32);
+        state[path + ".bias"] = foldedBias;
+        state[path + ".running_mean"] = zeros(c, float32);
+        // float32(1 − ε) + ε rounds to exactly 1, so the BN divides by √1 = 1.
+        state[path + ".running_var"] = full(c, 1.0 - bn.eps, float32);
+        state[path + ".num_batches_tracked"] = zeros_like(bn.num_batches_tracked!);
     }
 
     /// <summary>A model whose modules, hyper-parameters (BN ε) and state-dict layout drive the walk. Its random init

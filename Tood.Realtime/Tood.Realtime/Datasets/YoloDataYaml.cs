@@ -14,6 +14,32 @@ public sealed record YoloDataYaml(string YamlPath, string Root, IReadOnlyDiction
 {
     public static YoloDataYaml Read(string yamlPath)
     {
+        var map = LoadMapping(yamlPath);
+        InvalidDataException Fail(YamlNode node, string message) => new($"{yamlPath}:{node.Start.Line}: {message}");
+        string yamlDir = Path.GetDirectoryName(Path.GetFullPath(yamlPath))!;
+        string root = Get(map, "path") is { } pathNode ? Path.GetFullPath(Path.Combine(yamlDir, Scalar(pathNode, "path", Fail))) : yamlDir;
+
+        var splits = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (var key in new[] { "train", "val", "test" })
+        {
+            if (Get(map, key) is not { } node) continue;
+            List<string> entries = node switch
+            {
+                YamlSequenceNode seq => [.. seq.Children.Select(c => Scalar(c, key, Fail))],
+                YamlScalarNode s when string.IsNullOrEmpty(s.Value) => [],
+                _ => [Scalar(node, key, Fail)],
+            };
+            splits[key] = [.. entries.Select(e => Path.GetFullPath(Path.Combine(root, e)))];
+        }
+        var names = ReadNames(map, Fail);
+        if (Get(map, "nc") is { } nc && (!int.TryParse(Scalar(nc, "nc", Fail), NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n != names.Count))
+            throw Fail(nc, $"nc is {Scalar(nc, "nc", Fail)} but names has {names.Count} classes");
+        return new YoloDataYaml(yamlPath, root, splits, names);
+    }
+
+    /// <summary>The yaml's top-level mapping; a missing file or malformed YAML is an error naming the file (and line).</summary>
+    private static YamlMappingNode LoadMapping(string yamlPath)
+    {
         if (!File.Exists(yamlPath)) throw new FileNotFoundException($"{yamlPath}: dataset yaml not found", yamlPath);
         var stream = new YamlStream();
         try
@@ -29,49 +55,31 @@ public sealed record YoloDataYaml(string YamlPath, string Root, IReadOnlyDiction
         {
             throw new InvalidDataException($"{yamlPath}: malformed YAML: {e.Message}", e);
         }
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode map)
-            throw new InvalidDataException($"{yamlPath}: expected a mapping with path/train/val/names keys");
-        InvalidDataException Fail(YamlNode node, string message) => new($"{yamlPath}:{node.Start.Line}: {message}");
+        return stream.Documents.Count > 0 && stream.Documents[0].RootNode is YamlMappingNode map ? map
+            : throw new InvalidDataException($"{yamlPath}: expected a mapping with path/train/val/names keys");
+    }
 
-        string yamlDir = Path.GetDirectoryName(Path.GetFullPath(yamlPath))!;
-        string root = yamlDir;
-        if (Get(map, "path") is { } pathNode)
-            root = Path.GetFullPath(Path.Combine(yamlDir, Scalar(pathNode, "path", Fail)));
-
-        var splits = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-        foreach (var key in new[] { "train", "val", "test" })
-        {
-            if (Get(map, key) is not { } node) continue;
-            List<string> entries = node switch
-            {
-                YamlSequenceNode seq => [.. seq.Children.Select(c => Scalar(c, key, Fail))],
-                YamlScalarNode s when string.IsNullOrEmpty(s.Value) => [],
-                _ => [Scalar(node, key, Fail)],
-            };
-            splits[key] = [.. entries.Select(e => Path.GetFullPath(Path.Combine(root, e)))];
-        }
-
-        var namesNode = Get(map, "names") ?? throw Fail(map, "no 'names' key (class names as a list or a dict id: name)");
+    /// <summary><c>names</c> as a list, or a dict whose keys are the class ids 0..n−1.</summary>
+    private static List<string> ReadNames(YamlMappingNode map, Func<YamlNode, string, InvalidDataException> fail)
+    {
+        var namesNode = Get(map, "names") ?? throw fail(map, "no 'names' key (class names as a list or a dict id: name)");
         List<string> names;
-        if (namesNode is YamlSequenceNode list) names = [.. list.Children.Select(c => Scalar(c, "names", Fail))];
+        if (namesNode is YamlSequenceNode list) names = [.. list.Children.Select(c => Scalar(c, "names", fail))];
         else if (namesNode is YamlMappingNode dict)
         {
             var byId = new SortedDictionary<int, string>();
             foreach (var (k, v) in dict.Children)
             {
-                var ks = Scalar(k, "names", Fail);
-                if (!int.TryParse(ks, NumberStyles.None, CultureInfo.InvariantCulture, out int id) || !byId.TryAdd(id, Scalar(v, "names", Fail)))
-                    throw Fail(k, $"names: key '{ks}' is not a unique non-negative class id");
+                var ks = Scalar(k, "names", fail);
+                if (!int.TryParse(ks, NumberStyles.None, CultureInfo.InvariantCulture, out int id) || !byId.TryAdd(id, Scalar(v, "names", fail)))
+                    throw fail(k, $"names: key '{ks}' is not a unique non-negative class id");
             }
             if (byId.Count > 0 && byId.Keys.Last() != byId.Count - 1)
-                throw Fail(namesNode, $"names: class ids must be 0..{byId.Count - 1}, got {string.Join(",", byId.Keys)}");
+                throw fail(namesNode, $"names: class ids must be 0..{byId.Count - 1}, got {string.Join(",", byId.Keys)}");
             names = [.. byId.Values];
         }
-        else throw Fail(namesNode, "names must be a list or a dict id: name");
-        if (names.Count == 0) throw Fail(namesNode, "names is empty");
-        if (Get(map, "nc") is { } nc && (!int.TryParse(Scalar(nc, "nc", Fail), NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n != names.Count))
-            throw Fail(nc, $"nc is {Scalar(nc, "nc", Fail)} but names has {names.Count} classes");
-        return new YoloDataYaml(yamlPath, root, splits, names);
+        else throw fail(namesNode, "names must be a list or a dict id: name");
+        return names.Count > 0 ? names : throw fail(namesNode, "names is empty");
     }
 
     /// <summary>Image files of a split: folders are searched recursively, .txt lists are read line by line

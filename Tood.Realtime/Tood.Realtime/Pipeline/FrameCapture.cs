@@ -48,50 +48,16 @@ internal sealed class FrameCapture(IFrameSource source, int stream, int vidStrid
             for (long index = 0; !stop.IsCancellationRequested && !abort.IsCancellationRequested; index++)
             {
                 long t = Stopwatch.GetTimestamp();
-                OpenCvSharp.Mat? frame = null;
-                try
-                {
-                    if (index % vidStride != 0)
-                    {
-                        if (!source.Skip()) break;
-                        continue;
-                    }
-                    frame = source.Read();
-                }
-                catch (VideoSourceException e)
-                {
-                    SourceError = e;
-                    break;
-                }
-                catch (UnreadableFrameException e)
-                {
-                    logger.LogWarning("{Error}", e.Message);
-                    Interlocked.Increment(ref _unreadable);
-                    continue;
-                }
-                if (frame is null)
-                {
-                    if (Captured == 0 && Unreadable > 0)
-                        SourceError = new VideoSourceException($"{source.Description}: none of its {Unreadable} images could be read");
-                    break;
-                }
+                var read = Read(index, out var frame);
+                if (read == ReadResult.Skipped) continue;
+                if (read == ReadResult.End) break;
                 long now = Stopwatch.GetTimestamp();
                 clock.Add(t);
                 Interlocked.Increment(ref _captured);
                 // A still (a named frame) has no time in a stream.
                 string? name = source.FrameName;
-                var env = new FrameEnvelope(index, name is not null ? 0 : live ? (now - start) / (double)Stopwatch.Frequency : index / fps, now, frame) { Name = name, Stream = stream };
-                if (live)
-                {
-                    writer.TryWrite(env); // DropOldest: always accepted; a stale queued frame is disposed and counted
-                    continue;
-                }
-                try
-                {
-                    while (!writer.TryWrite(env))
-                        if (!writer.WaitToWriteAsync(abort).AsTask().GetAwaiter().GetResult()) { env.Dispose(); return; }
-                }
-                catch { env.Dispose(); throw; }
+                double time = name is not null ? 0 : live ? (now - start) / (double)Stopwatch.Frequency : index / fps;
+                if (!Write(writer, new FrameEnvelope(index, time, now, frame!) { Name = name, Stream = stream }, abort)) return;
             }
         }
         catch (Exception)
@@ -99,5 +65,52 @@ internal sealed class FrameCapture(IFrameSource source, int stream, int vidStrid
             context.Abort();
             throw;
         }
+    }
+
+    private enum ReadResult { Frame, Skipped, End }
+
+    /// <summary>Reads frame <paramref name="index"/>, or skips it (--vid-stride, or it does not decode); End at the
+    /// end of the stream or when the source failed (<see cref="SourceError"/>).</summary>
+    private ReadResult Read(long index, out OpenCvSharp.Mat? frame)
+    {
+        frame = null;
+        try
+        {
+            if (index % vidStride != 0) return source.Skip() ? ReadResult.Skipped : ReadResult.End;
+            frame = source.Read();
+        }
+        catch (VideoSourceException e)
+        {
+            SourceError = e;
+            return ReadResult.End;
+        }
+        catch (UnreadableFrameException e)
+        {
+            logger.LogWarning("{Error}", e.Message);
+            Interlocked.Increment(ref _unreadable);
+            return ReadResult.Skipped;
+        }
+        if (frame is not null) return ReadResult.Frame;
+        if (Captured == 0 && Unreadable > 0)
+            SourceError = new VideoSourceException($"{source.Description}: none of its {Unreadable} images could be read");
+        return ReadResult.End;
+    }
+
+    /// <summary>Hands a frame to the first channel: live mode never waits (DropOldest: a stale queued frame is disposed
+    /// and counted), file mode waits for room. False when the channel closed (the frame is disposed).</summary>
+    private bool Write(ChannelWriter<FrameEnvelope> writer, FrameEnvelope env, CancellationToken abort)
+    {
+        if (live)
+        {
+            writer.TryWrite(env);
+            return true;
+        }
+        try
+        {
+            while (!writer.TryWrite(env))
+                if (!writer.WaitToWriteAsync(abort).AsTask().GetAwaiter().GetResult()) { env.Dispose(); return false; }
+            return true;
+        }
+        catch { env.Dispose(); throw; }
     }
 }
