@@ -4,28 +4,29 @@
 #   Roboflow Universe") + coco128 train2017 persons (../shared/datasets/coco128: 128 photos, COCO annotations CC BY 4.0),
 # backbone from the ImageNet ResNet-18 of the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 (MIT;
 # `--backbone-weights resnet18-mlnet`). Validation during training uses capston2-person val only; coco128 val2017 is
-# used once, to score the exported file with `tood-live val` (never to select). BENCHMARKS.md §8 and §14 have the figures.
+# used once, to score the exported file with `tood-live val` (never to select). BENCHMARKS.md §8, §14 and §15 have the figures.
 #
-# Recipe (BENCHMARKS §14 for why): 4 epochs × 369 steps of batch 8 at 320 px, lr 0.01 cosine after 100 warm-up
-# iterations, ATSS throughout (--warmup-epochs 4 = all epochs; on this budget TAL did not earn its place, §14).
-# About 1 h 40 min on this 2-core machine with one libtorch thread while other work runs.
+# Recipe: three stages, each started from the one before (BENCHMARKS §15 has every stage's figures):
+#   1. `pretrained`: from the ImageNet backbone, 4 epochs × 369 steps of batch 8 at 320 px, lr 0.01 cosine after 100
+#      warm-up iterations, ATSS throughout (--warmup-epochs = all epochs: on this budget TAL did not earn its place).
+#      Exported to fp16 ONNX ($WORK/stage1.onnx, the file shipped until 2026-12-07).
+#   2. `continued`: --init that file, 3 more epochs of the same recipe (50 warm-up iterations).
+#   3. `mosaic`: --init stage 2's last.ckpt, 2 epochs at 512 px with half the samples a four-image mosaic (--mosaic 0.5:
+#      many small people, as in coco128 val2017), lr 0.005 cosine after 50 warm-up iterations.
+# About 1 h 40 min + 2 h 10 min + 1 h 45 min on this 2-core machine.
 #
-# Long runs: run it in the background and resume after an interruption (kill, reboot) — the run folder keeps
-# last.ckpt every 50 steps (--save-every), and RESUME=1 continues from it to the same weights:
+# Long runs: run it in the background; after an interruption (kill, reboot) RESUME=1 continues the unfinished stage
+# from its last.ckpt (written every 25–50 steps, --save-every) to the same weights, and finished stages are skipped:
 #   nohup setsid bash samples/make_person_model.sh > person.log 2>&1 &
 #   RESUME=1 nohup setsid bash samples/make_person_model.sh > person.log 2>&1 &
-# OMP_NUM_THREADS=1 keeps libtorch from stalling when another process holds a core (BENCHMARKS §10); on an idle
-# machine unset it. SCRATCH=1 trains the same model and schedule from random init.
-# INIT=MODEL continues from a trained Tood detector (.onnx or .ckpt, e.g. the shipped file) instead of the ImageNet
-# backbone: `INIT=samples/tood_r18_person.onnx EPOCHS=3 bash samples/make_person_model.sh` is the continuation measured
-# in BENCHMARKS §15 ("More steps of the same recipe"; that run used 50 warm-up iterations, this one 100); it writes
-# the run to $WORK/continued.
+# OMP_NUM_THREADS=1 keeps libtorch from stalling when another process holds a core (BENCHMARKS §10); stage 3 ran with
+# OMP_NUM_THREADS=2 on an otherwise idle machine. SCRATCH=1 trains stage 1's model and schedule from random init.
+# INIT=MODEL runs stages 2 and 3 from a trained Tood detector (.onnx or .ckpt) instead of stage 1's file.
 # INT8_ONLY=1 skips training and export: it only regenerates samples/tood_r18_person.int8.onnx from whatever
 # samples/tood_r18_person.onnx holds now (fp16 or fp32) — run it after replacing that file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${WORK:-out/person-work}
-EPOCHS=${EPOCHS:-4}
 SHARED=../shared/datasets
 COCO=$SHARED/coco128/data.yaml
 CAPSTON=$SHARED/capston2-person/data.yaml
@@ -34,10 +35,17 @@ dotnet build Tood.Realtime/Tood.Live -c Release -nologo -v q
 TRAIN="dotnet Tood.Train/bin/Release/net10.0/Tood.Train.dll"
 LIVE="dotnet Tood.Realtime/Tood.Live/bin/Release/net10.0/Tood.Live.dll"
 CREDIT="Images and annotations: Capston2 v11 by siwookim, Roboflow Universe, CC BY 4.0 (capston2-person); COCO train2017 (cocodataset.org, annotations CC BY 4.0, images Flickr under the COCO terms of use) via coco128. Backbone: ImageNet ResNet-18 of Microsoft.ML.DnnImageFeaturizer.ResNet18 (MIT). Demo video samples/one-by-one-person-detection.mp4: Intel Corporation, sample-videos, CC BY 4.0"
-RESUME_FLAG=(); [[ "${RESUME:-0}" == 1 ]] && RESUME_FLAG=(--resume)
 COMMON=(--data "$CAPSTON" --data "$COCO" --split train --val-data "$CAPSTON" --val-split val --classes person --preset r18mlnet
-    --epochs "$EPOCHS" --batch 8 --imgsz 320 --lr 0.01 --schedule cosine --warmup-iters 100 --warmup-epochs "$EPOCHS"
-    --clip-grad 10 --workers 1 --seed 0 --val-every 1 --log-every 10 --save-every 50 --data-credit "$CREDIT" "${RESUME_FLAG[@]}")
+    --batch 8 --schedule cosine --clip-grad 10 --seed 0 --val-every 1 --log-every 10 --data-credit "$CREDIT" --frozen-stages 1)
+# stage NAME ARGS...: trains $WORK/NAME unless it finished before (its .done marker); RESUME=1 resumes an unfinished one
+# that has written a last.ckpt.
+stage() {
+    local run="$WORK/$1"; shift
+    if [[ -f "$run/.done" ]]; then echo "stage $run: done before, skipped"; return; fi
+    local resume=(); [[ "${RESUME:-0}" == 1 && -f "$run/last.ckpt" ]] && resume=(--resume)
+    $TRAIN train "${COMMON[@]}" "$@" --out "$run" "${resume[@]}"
+    touch "$run/.done"
+}
 int8() {
     # The int8 file for CPUs (README "INT8 models for CPUs", BENCHMARKS.md §14): static QDQ quantization of the shipped
     # ONNX file itself (fp16 weights are widened to fp32 first; no checkpoint needed), activation ranges from running
@@ -55,19 +63,25 @@ if [[ "${INT8_ONLY:-0}" == 1 ]]; then
     exit 0
 fi
 if [[ "${SCRATCH:-0}" == 1 ]]; then
-    $TRAIN train "${COMMON[@]}" --frozen-stages -1 --backbone-norm train --out "$WORK/scratch"
+    stage scratch --epochs 4 --imgsz 320 --lr 0.01 --warmup-iters 100 --warmup-epochs 4 --workers 1 --save-every 50 \
+        --frozen-stages -1 --backbone-norm train
     exit 0
 fi
-RUN="$WORK/pretrained"
-if [[ -n "${INIT:-}" ]]; then
-    RUN="$WORK/continued"
-    $TRAIN train "${COMMON[@]}" --init "$INIT" --frozen-stages 1 --out "$RUN"
-else
-    $TRAIN train "${COMMON[@]}" --backbone-weights resnet18-mlnet --frozen-stages 1 --out "$RUN"
+mkdir -p "$WORK"
+START=${INIT:-}
+if [[ -z "$START" ]]; then
+    stage pretrained --epochs 4 --imgsz 320 --lr 0.01 --warmup-iters 100 --warmup-epochs 4 --workers 1 --save-every 50 \
+        --backbone-weights resnet18-mlnet
+    START="$WORK/stage1.onnx"
+    [[ -f "$START" ]] || $TRAIN export --checkpoint "$WORK/pretrained/last.ckpt" --output "$START" --imgsz 384x224 --batch dynamic --fp16
 fi
-# 384x224 keeps the 16:9 video's aspect (768x432 → 384x216, padded to 224); weights stored as fp16 (half the file).
-# BENCHMARKS §8 has the speed/accuracy of the other sizes.
-$TRAIN export --checkpoint "$RUN/last.ckpt" --output samples/tood_r18_person.onnx --imgsz 384x224 --batch dynamic --fp16
+stage continued --init "$START" --epochs 3 --imgsz 320 --lr 0.01 --warmup-iters 50 --warmup-epochs 3 --workers 1 --save-every 50
+stage mosaic --init "$WORK/continued/last.ckpt" --epochs 2 --imgsz 512 --mosaic 0.5 --lr 0.005 --warmup-iters 50 --warmup-epochs 2 \
+    --workers 2 --save-every 25
+RUN="$WORK/mosaic"
+# 512x288 is the 16:9 video's aspect (768x432 → 512x288 exactly); weights stored as fp16 (half the file). BENCHMARKS §15
+# has the speed/accuracy of the other sizes (384x224: 0.6× the time, AP50 0.285; 640x384: 1.55×, AP50 0.351).
+$TRAIN export --checkpoint "$RUN/last.ckpt" --output samples/tood_r18_person.onnx --imgsz 512x288 --batch dynamic --fp16
 $LIVE val --model samples/tood_r18_person.onnx --data "$COCO" --split val --json "$WORK/val.json" --plots "$WORK/val_plots"
 echo "person model: samples/tood_r18_person.onnx"
 int8

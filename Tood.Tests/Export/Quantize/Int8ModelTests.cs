@@ -107,10 +107,12 @@ public class Int8ModelTests(PersonInt8Fixture fx) : IClassFixture<PersonInt8Fixt
     /// (Detector: letterbox, ONNX Runtime, decoder, NMS). Each fp32 detection at score ≥ 0.3 is paired one-to-one with the
     /// int8 detection of the same class that overlaps it most (int8 searched down to 0.2, so a box just above the
     /// threshold in fp32 is not counted lost); a pair at IoU ≥ 0.5 is matched. Measured here (64 calibration images, as
-    /// shipped): 22 detections, 21 matched; matched IoU min 0.83, mean ≈ 0.95, 81 % at ≥ 0.9; |Δscore| ≤ 0.04. The one
-    /// unmatched is a 17-px-tall fp32 box at 0.36 whose aligned bottom edge crosses its top in int8, so the graph takes
-    /// the unaligned box (<c>ReplaceInverted</c>): a discontinuity of the model, not a lost person. The literal target
-    /// "IoU ≥ 0.9 for every matched detection" is not met (BENCHMARKS.md §14); the bars below are what is held.
+    /// shipped): the 384x224 file of §14 gave 22 detections, 21 matched, IoU min 0.83, mean ≈ 0.95, 81 % at ≥ 0.9 (its one
+    /// unmatched: a 17-px-tall box whose aligned bottom edge crossed its top in int8, so the graph took the unaligned box,
+    /// <c>ReplaceInverted</c>); the 512x288 file shipped since 2026-12-07 gives 40 detections, 40 matched, mean 0.981,
+    /// 97.5 % at ≥ 0.9, min 0.799 (a box at score 0.32, shifted 6–10 px), |Δscore| ≤ 0.022. The literal target "IoU ≥ 0.9
+    /// for every matched detection" is not met (BENCHMARKS.md §14); the bars below are what is held — a floor per box
+    /// with room for one near-threshold box, and the share and mean that the current file reaches.
     /// </summary>
     [Fact]
     public void Int8_and_fp32_detections_agree_on_real_photos()
@@ -139,9 +141,9 @@ public class Int8ModelTests(PersonInt8Fixture fx) : IClassFixture<PersonInt8Fixt
             + string.Join("\n", pairs.Where(p => p.Iou < 0.9).Select(p => $"IoU {p.Iou:0.000}: {p.What}"));
         Assert.True(pairs.Count >= 20, $"too few detections to compare: {summary}");
         Assert.True(matched.Count >= pairs.Count - 1, $"int8 lost fp32 detections: {summary}");
-        Assert.True(matched.All(p => p.Iou >= 0.8), summary);
-        Assert.True(share >= 0.75, summary);
-        Assert.True(matched.Average(p => p.Iou) >= 0.93, summary);
+        Assert.True(matched.All(p => p.Iou >= 0.75), summary);
+        Assert.True(share >= 0.9, summary);
+        Assert.True(matched.Average(p => p.Iou) >= 0.95, summary);
         Assert.True(matched.All(p => p.Delta <= ScoreTolerance), summary);
     }
 
