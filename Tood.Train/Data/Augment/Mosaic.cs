@@ -41,14 +41,11 @@ public static class Mosaic
                 var quadrant = new Rect(k % 2 == 0 ? 0 : cx, k < 2 ? 0 : cy, k % 2 == 0 ? cx : size - cx, k < 2 ? cy : size - cy);
                 var dst = quadrant.Intersect(new Rect(x0, y0, w, h));
                 if (dst.Width <= 0 || dst.Height <= 0) continue;
-                using (var resized = new Mat())
-                {
-                    Cv2.Resize(t.Image, resized, new Size(w, h), 0, 0, InterpolationFlags.Linear);
-                    if (flip) Cv2.Flip(resized, resized, FlipMode.Y);
-                    using var from = new Mat(resized, new Rect(dst.X - x0, dst.Y - y0, dst.Width, dst.Height));
-                    using var to = new Mat(canvas, dst);
-                    from.CopyTo(to);
-                }
+                // The tile's pixels through the loader's one resize → flip → crop (its window is the part inside the quadrant).
+                var placement = new Placement(scale, scale, w, h, dst.X - x0, dst.Y - y0, flip, dst.Width, dst.Height);
+                using (var content = ImageTransform.RenderContent(t.Image, placement))
+                using (var to = new Mat(canvas, dst))
+                    content.CopyTo(to);
                 MapBoxes(t, scale, w, flip, x0, y0, dst, boxesOut, labelsOut);
             }
             return canvas;
