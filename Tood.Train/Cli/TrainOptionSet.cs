@@ -14,7 +14,7 @@ internal sealed class TrainOptionSet
     private static readonly TrainOptions D = new() { TrainAnnotations = "", TrainImages = "", RunDir = "" };
 
     public Option<string[]> Data { get; } = RequiredRepeatable("--data", "DATA",
-        "training data: COCO ANN.json (with --images), YOLO data.yaml or a VOC folder; repeat it to train on several (classes matched by name)");
+        "training data: COCO ANN.json (with --images), YOLO data.yaml or a VOC folder; repeat it to train on several (classes matched by name; a source given twice is sampled twice as often)");
     public Option<string?> Images { get; } = CliOptions.Text("--images", "DIR", "training images of a COCO json");
     public Option<string> Split { get; } = CliOptions.Value("--split", "NAME", "training split of a YOLO/VOC dataset (data.yaml key, VOC ImageSets/Main/NAME.txt)", s => s, () => "train");
     public Option<string> ValSplit { get; } = CliOptions.Value("--val-split", "NAME", "validation split of a YOLO/VOC --val-data", s => s, () => "val");
@@ -51,6 +51,8 @@ internal sealed class TrainOptionSet
     public Option<bool> FlipOnly { get; } = CliOptions.Flag("--flip-only", "horizontal flip only, no scale jitter (spec §5; the r50 default)");
     public Option<double> Mosaic { get; } = CliOptions.Number("--mosaic", "P",
         "share of training samples composed as a four-image mosaic, most objects smaller than in their photo (square --imgsz; 0 = none)", D.Mosaic);
+    public Option<bool> KeepEmpty { get; } = CliOptions.Flag("--keep-empty",
+        "also train on images without a box of the training classes (pure negatives; by default they are skipped, as mmdet does)");
     public Option<int> LogEvery { get; } = CliOptions.Int("--log-every", "N", "progress line every N iterations when stderr is redirected", D.LogEvery);
     public Option<int> ValEvery { get; } = CliOptions.Int("--val-every", "N", "validate every N epochs (and after the last)", D.ValEvery);
     public Option<int?> SaveEvery { get; } = CliOptions.OptionalInt("--save-every", "N",
@@ -63,7 +65,7 @@ internal sealed class TrainOptionSet
     {
         ArgumentNullException.ThrowIfNull(command);
         foreach (var o in new Option[] { Data, Images, Split, Out, ValData, ValImages, ValSplit, Classes, DataCredit, Preset, Head, Epochs, Batch, ImageSize, Device, Resume, Lr,
-                     WarmupIters, Schedule, WarmupEpochs, HandoverAlignment, Accumulate, ClipGrad, Seed, Workers, ScaleJitter, FlipOnly, Mosaic, LogEvery, ValEvery, SaveEvery, Init, BackboneWeights, FrozenStages, BackboneNorm })
+                     WarmupIters, Schedule, WarmupEpochs, HandoverAlignment, Accumulate, ClipGrad, Seed, Workers, ScaleJitter, FlipOnly, Mosaic, KeepEmpty, LogEvery, ValEvery, SaveEvery, Init, BackboneWeights, FrozenStages, BackboneNorm })
             command.Options.Add(o);
     }
 
@@ -107,6 +109,7 @@ internal sealed class TrainOptionSet
             MaxScale = jitter?.Max ?? D.MaxScale,
             FlipOnly = flipOnly ? true : jitter is not null ? false : null, // null: the preset's recipe
             Mosaic = parse.GetValue(Mosaic),
+            KeepEmpty = parse.GetValue(KeepEmpty),
             LogEvery = Math.Max(1, parse.GetValue(LogEvery)),
             ValEvery = parse.GetValue(ValEvery),
             Init = parse.GetValue(Init),

@@ -68,6 +68,9 @@ public sealed record TrainOptions
     public double MaxScale { get; init; } = 1.25;
     /// <summary>Share of training samples composed as a four-image mosaic (<see cref="Data.Augment.Mosaic"/>; square sizes; 0 = none, the default).</summary>
     public double Mosaic { get; init; }
+    /// <summary>Train on images without a box of the training classes too. mmdet skips them (filter_empty_gt, spec §5);
+    /// a one-class detector cut out of a many-class set (persons of COCO) needs them to see what is not its class.</summary>
+    public bool KeepEmpty { get; init; }
     /// <summary>Print a progress line every N iterations when stderr is redirected.</summary>
     public int LogEvery { get; init; } = 20;
     /// <summary>Also write last.ckpt every N optimizer steps inside an epoch, so a killed run loses at most N steps;

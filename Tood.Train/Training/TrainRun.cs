@@ -79,7 +79,7 @@ internal sealed class TrainRun : IDisposable
 
             var size = o.EffectiveImageSize;
             Loader = new DataLoader(train, new DataLoaderOptions(o.BatchSize, size, Shuffle: true, o.EffectiveAugment, o.Seed,
-                SkipEmpty: true, DropLast: false, o.Workers, Prefetch: 2, size.KeepRatio ? BatchGrouping.Orientation : BatchGrouping.None));
+                SkipEmpty: !o.KeepEmpty, DropLast: false, o.Workers, Prefetch: 2, size.KeepRatio ? BatchGrouping.Orientation : BatchGrouping.None));
             Groups = new BatchGroups(Loader.BatchesPerEpoch, o.Accumulate);
             Schedule = new LrSchedule(o.Lr, o.Epochs, Groups.Steps, o.Schedule, o.WarmupIters);
             var criterion = new ToodLoss(train.Categories.Count);
@@ -129,7 +129,7 @@ internal sealed class TrainRun : IDisposable
     private void LogStart(TextWriter log, bool resumed)
     {
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"train: {Train.Summary()}; {Loader.SampleCount} images with boxes, {Groups.Batches} batches/epoch, {Groups.Steps} steps/epoch; preset {Model.Config.Preset}, head {Model.Config.Head.ToName()}, {Model.TrainableParameters():N0} trainable params, device {Device.type}{(!resumed ? "" : $"; resumed at epoch {StartEpoch}, step {Step}{(StartIteration > 0 ? $", batch {StartIteration}" : "")}")}"));
+            $"train: {Train.Summary()}; {Loader.SampleCount} {(Options.KeepEmpty ? "images (empty ones kept)" : "images with boxes")}, {Groups.Batches} batches/epoch, {Groups.Steps} steps/epoch; preset {Model.Config.Preset}, head {Model.Config.Head.ToName()}, {Model.TrainableParameters():N0} trainable params, device {Device.type}{(!resumed ? "" : $"; resumed at epoch {StartEpoch}, step {Step}{(StartIteration > 0 ? $", batch {StartIteration}" : "")}")}"));
         if (Train.SourceSummaries.Count > 1)
             foreach (var line in Train.SourceSummaries) log.WriteLine($"train source: {line}");
         if (Val is not null) log.WriteLine($"val: {Val.Summary()}");
@@ -168,6 +168,7 @@ internal sealed class TrainRun : IDisposable
                 ["clip_grad"] = o.ClipGrad?.ToString("R", inv) ?? "none",
                 ["scale_jitter"] = o.EffectiveAugment is { MinScale: 1, MaxScale: 1 } ? "none (flip only)" : string.Create(inv, $"{o.EffectiveAugment.MinScale},{o.EffectiveAugment.MaxScale}"),
                 ["mosaic"] = o.Mosaic.ToString("R", inv),
+                ["keep_empty"] = o.KeepEmpty ? "true" : "false",
                 [ImageSizeSpec.EvalMetaKey] = o.EffectiveImageSize.ToString(),
             },
         };
