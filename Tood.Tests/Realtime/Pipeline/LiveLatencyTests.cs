@@ -41,8 +41,12 @@ public class LiveLatencyTests(RealtimeFixture fx, ITestOutputHelper output)
         Assert.True(s.Frames <= s.Seconds * 1000 / s.StageMs.Infer + 1, s.ToString());
         // Latency bound: the newest frame is at most one source period old when its run starts, then it is letterboxed,
         // inferred, decoded and drawn. A queue of k frames in front of the model would add k inference periods.
+        // A queue delays every frame; one stall of a loaded CI machine (a 750 ms frame among 13 was seen) delays one. So
+        // the mean is taken without the slowest frame: a queue still fails it, a single hiccup does not.
         double bound = 1.5 * (period + work) + 25;
-        Assert.True(s.MeanLatencyMs <= bound, $"mean latency {s.MeanLatencyMs:0.0} ms > {bound:0.0} ms (period {period:0.0}, work {work:0.0}): {s}");
+        double meanWithoutSlowest = s.Frames > 1 ? (s.MeanLatencyMs * s.Frames - s.MaxLatencyMs) / (s.Frames - 1) : s.MeanLatencyMs;
+        Assert.True(meanWithoutSlowest <= bound,
+            $"mean latency without the slowest frame {meanWithoutSlowest:0.0} ms > {bound:0.0} ms (period {period:0.0}, work {work:0.0}): {s}");
 
         // The JSONL holds the processed frames, in order, with the dropped ones as gaps.
         var lines = File.ReadAllLines(jsonl).Select(l => JsonDocument.Parse(l).RootElement).ToList();
