@@ -35,6 +35,20 @@ public class TrainCommandTests
     }
 
     [Fact]
+    public void Gradient_clipping_defaults_to_10_for_the_small_presets_and_to_none_for_r50()
+    {
+        // The small presets fine-tune on a few photos, where one unclipped step at lr 0.01 can throw every box off its
+        // object for good (BENCHMARKS.md §15); r50 keeps the paper's config (no clipping). 0 turns clipping off.
+        double? Clip(params string[] args) => TrainCommand.Parse([.. Base, .. args]).EffectiveClipGrad;
+        Assert.Equal(10.0, Clip());                                  // tiny, the default preset
+        Assert.Equal(10.0, Clip("--preset", "r18mlnet"));
+        Assert.Null(Clip("--preset", "r50"));
+        Assert.Null(Clip("--clip-grad", "0"));
+        Assert.Equal(35.0, Clip("--preset", "r50", "--clip-grad", "35"));
+        Assert.Contains("--clip-grad must be ≥ 0", Assert.ThrowsAny<Exception>(() => TrainCommand.Parse([.. Base, "--clip-grad", "-1"])).Message);
+    }
+
+    [Fact]
     public void Data_recipe_follows_the_preset_unless_told_otherwise()
     {
         var r50 = new TrainOptions { TrainAnnotations = "a", TrainImages = "i", RunDir = "r", Preset = "r50" };

@@ -42,8 +42,8 @@ internal sealed class TrainOptionSet
     public Option<double> HandoverAlignment { get; } = CliOptions.Number("--handover-alignment", "X",
         "after the warm-up epochs, start TAL once its alignment s·u^6 at each object's best anchor averages X over an epoch (0 = right after them, the paper's schedule)", D.HandoverAlignment);
     public Option<int> Accumulate { get; } = CliOptions.Int("--accumulate", "N", "micro-batches per optimizer step", D.Accumulate);
-    public Option<double?> ClipGrad { get; } = CliOptions.Value<double?>("--clip-grad", "X", "max global gradient norm (default: no clipping)",
-        s => CliOptions.ParseNumber("--clip-grad", s) is var v && v > 0 ? v : throw new FormatException($"--clip-grad must be positive, got {s}"));
+    public Option<double?> ClipGrad { get; } = CliOptions.Value<double?>("--clip-grad", "X", "max global gradient norm, 0 = no clipping (default: 10 for tiny/r18/r18mlnet, none for r50 as the paper)",
+        s => CliOptions.ParseNumber("--clip-grad", s) is var v && v >= 0 ? v : throw new FormatException($"--clip-grad must be ≥ 0 (0 = no clipping), got {s}"));
     public Option<int> Seed { get; } = CliOptions.Int("--seed", "N", "random seed", D.Seed);
     public Option<int> Workers { get; } = TrainCliOptions.Workers(D.Workers);
     public Option<(double Min, double Max)?> ScaleJitter { get; } = CliOptions.Value<(double Min, double Max)?>("--scale-jitter", "MIN,MAX",

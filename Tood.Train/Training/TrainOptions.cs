@@ -56,7 +56,7 @@ public sealed record TrainOptions
     /// <summary>Micro-batches per optimizer step (spec P6: accumulate to the paper's 16 images). The group is normalised
     /// by its sums over all its images, exactly as one batch of them (<see cref="StepRunner"/>).</summary>
     public int Accumulate { get; init; } = 1;
-    /// <summary>Max global gradient norm; null = no clipping (spec §5 reference configs).</summary>
+    /// <summary>Max global gradient norm; 0 = no clipping; null = the preset's, <see cref="EffectiveClipGrad"/>.</summary>
     public double? ClipGrad { get; init; }
     public int Seed { get; init; }
     public int Workers { get; init; } = Math.Max(1, Environment.ProcessorCount - 1);
@@ -108,7 +108,7 @@ public sealed record TrainOptions
         Check(WarmupEpochs >= 0, $"--warmup-epochs must be ≥ 0, got {WarmupEpochs}");
         Check(HandoverAlignment is >= 0 and <= 1, $"--handover-alignment must be in [0,1], got {HandoverAlignment}");
         Check(Accumulate >= 1, $"--accumulate must be ≥ 1, got {Accumulate}");
-        Check(ClipGrad is null || ClipGrad > 0, $"--clip-grad must be positive, got {ClipGrad}");
+        Check(ClipGrad is null || ClipGrad >= 0, $"--clip-grad must be ≥ 0 (0 = no clipping), got {ClipGrad}");
         Check(Workers >= 1, $"--workers must be ≥ 1, got {Workers}");
         Check(MinScale > 0 && MaxScale >= MinScale, $"--scale-jitter must be MIN,MAX with 0 < MIN ≤ MAX");
         Check(Mosaic is >= 0 and <= 1, $"--mosaic must be in [0,1], got {Mosaic}");
@@ -129,6 +129,20 @@ public sealed record TrainOptions
     /// 1333x800 padded to 32 (the paper's, spec §5); tiny/r18: a 512 square letterbox, faster on small models
     /// and exactly what the deployed fixed-size ONNX model sees.</summary>
     public ImageSizeSpec EffectiveImageSize => ImageSize ?? (PaperScalePreset ? ImageSizeSpec.Mmdet1333x800 : ImageSizeSpec.Square(512));
+
+    /// <summary>The gradient clipping trained with: <see cref="ClipGrad"/> (0 = none), else none for r50 (the paper's
+    /// configs, spec §5) and a global norm of 10 for the small presets. Deviation from mmdet's TOOD config, which
+    /// clips nothing: fine-tuning on a dozen photos at lr 0.01 diverged without it (a step throws the boxes far off
+    /// their objects, where GIoU's gradient vanishes; BENCHMARKS.md §15), and every small-data recipe here uses 10.</summary>
+    public double? EffectiveClipGrad => ClipGrad switch
+    {
+        null => PaperScalePreset ? null : SmallPresetClipGrad,
+        0 => null,
+        { } clip => clip,
+    };
+
+    /// <summary>Default max gradient norm of the small presets (<see cref="EffectiveClipGrad"/>).</summary>
+    public const double SmallPresetClipGrad = 10;
 
     /// <summary>The augmentation trained with: flip only for r50 (spec §5) unless <see cref="FlipOnly"/> says
     /// otherwise; flip + scale jitter (<see cref="MinScale"/>..<see cref="MaxScale"/>) for the small presets.</summary>

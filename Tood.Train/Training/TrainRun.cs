@@ -89,7 +89,7 @@ internal sealed class TrainRun : IDisposable
 
             Interactive = !Console.IsErrorRedirected && ReferenceEquals(log, Console.Error);
             TotalTimer = Stopwatch.StartNew();
-            Runner = new StepRunner(model, criterion, parameters, Optimizer, device, o.ClipGrad);
+            Runner = new StepRunner(model, criterion, parameters, Optimizer, device, o.EffectiveClipGrad);
             Handover = new Handover(o.WarmupEpochs, o.HandoverAlignment, resumed?.TalFromEpoch, o.Epochs);
         }
         catch
@@ -165,7 +165,7 @@ internal sealed class TrainRun : IDisposable
                 ["epochs"] = o.Epochs.ToString(inv),
                 ["batch"] = o.BatchSize.ToString(inv),
                 ["accumulate"] = o.Accumulate.ToString(inv),
-                ["clip_grad"] = o.ClipGrad?.ToString("R", inv) ?? "none",
+                ["clip_grad"] = o.EffectiveClipGrad?.ToString("R", inv) ?? "none",
                 ["scale_jitter"] = o.EffectiveAugment is { MinScale: 1, MaxScale: 1 } ? "none (flip only)" : string.Create(inv, $"{o.EffectiveAugment.MinScale},{o.EffectiveAugment.MaxScale}"),
                 ["mosaic"] = o.Mosaic.ToString("R", inv),
                 ["keep_empty"] = o.KeepEmpty ? "true" : "false",
