@@ -81,13 +81,15 @@ public class TrainerTests : IDisposable
         Assert.True(File.Exists(Path.Combine(o.RunDir, Trainer.CurvesName)));
     }
 
-    [Fact]
-    public async Task A_run_killed_mid_epoch_resumes_to_the_same_weights_as_an_uninterrupted_one()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]   // --ema: the average and the trained weights both continue exactly
+    public async Task A_run_killed_mid_epoch_resumes_to_the_same_weights_as_an_uninterrupted_one(bool ema)
     {
         // 2 epochs × 2 steps, ATSS then TAL; the killed run stops after step 3 (epoch 2, batch 1) and resumes there.
-        var whole = Options("whole", 2) with { SaveEvery = 1 };
+        var whole = Options($"whole{ema}", 2) with { SaveEvery = 1, Ema = ema ? 0.9 : null, EmaTau = 1 };
         await new Trainer(whole, TextWriter.Null).RunAsync();
-        var o = Options("killed", 2) with { SaveEvery = 1 };
+        var o = whole with { RunDir = _dir[$"killed{ema}"] };
         using var cts = new CancellationTokenSource();
         var first = new Trainer(o, TextWriter.Null) { AfterIteration = (epoch, it, _) => { if (epoch == 1 && it == 1) cts.Cancel(); } };
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first.RunAsync(cts.Token));
@@ -102,9 +104,21 @@ public class TrainerTests : IDisposable
         using var a = Checkpoint.Load(Path.Combine(whole.RunDir, Trainer.LastName), torch.CPU);
         using var b = Checkpoint.Load(lastPath, torch.CPU);
         Assert.Equal((2, 0), (b.Meta.Epoch, b.Meta.EpochIterations));
-        var bState = b.Model.state_dict();
-        foreach (var (key, t) in a.Model.state_dict())
-            Assert.True(t.eq(bState[key]).all().item<bool>(), $"{key} differs after resuming");
+        AssertSameWeights(a.Model, b.Model, "after resuming");
+        Assert.Equal(ema, a.TrainingState is not null);
+        if (!ema) return;
+        using var trainedA = Checkpoint.ModelFromState(a.Meta, a.TrainingState!, "a", torch.CPU);
+        using var trainedB = Checkpoint.ModelFromState(b.Meta, b.TrainingState!, "b", torch.CPU);
+        AssertSameWeights(trainedA, trainedB, "(trained weights) after resuming");
+        var averaged = a.Model.state_dict();
+        Assert.Contains(trainedA.named_parameters(), p => p.parameter.requires_grad && !p.parameter.eq(averaged[p.name]).all().item<bool>());
+    }
+
+    private static void AssertSameWeights(ToodDetector a, ToodDetector b, string when)
+    {
+        var bState = b.state_dict();
+        foreach (var (key, t) in a.state_dict())
+            Assert.True(t.eq(bState[key]).all().item<bool>(), $"{key} differs {when}");
     }
 
     [Fact]

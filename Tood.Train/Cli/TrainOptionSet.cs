@@ -36,6 +36,7 @@ internal sealed class TrainOptionSet
     public Option<string> Device { get; } = TrainCliOptions.Device(D.Device);
     public Option<bool> Resume { get; } = CliOptions.Flag("--resume", "continue from RUNDIR/last.ckpt (weights, optimizer, epoch)");
     public Option<double> Lr { get; } = CliOptions.Number("--lr", "X", "base learning rate (SGD)", D.Lr);
+    public Option<double> HeadLrMult { get; } = CliOptions.Number("--head-lr-mult", "X", "neck and head learning rate = X × --lr (the backbone trains at --lr)", D.HeadLrMult);
     public Option<int> WarmupIters { get; } = CliOptions.Int("--warmup-iters", "N", "linear learning-rate warm-up iterations", D.WarmupIters);
     public Option<string> Schedule { get; } = CliOptions.Choice("--schedule", "learning-rate schedule after warm-up", "step", "step", "cosine");
     public Option<int> WarmupEpochs { get; } = CliOptions.Int("--warmup-epochs", "N", "ATSS assignment epochs before TAL", D.WarmupEpochs);
@@ -44,6 +45,10 @@ internal sealed class TrainOptionSet
     public Option<int> Accumulate { get; } = CliOptions.Int("--accumulate", "N", "micro-batches per optimizer step", D.Accumulate);
     public Option<double?> ClipGrad { get; } = CliOptions.Value<double?>("--clip-grad", "X", "max global gradient norm, 0 = no clipping (default: 10 for tiny/r18/r18mlnet, none for r50 as the paper)",
         s => CliOptions.ParseNumber("--clip-grad", s) is var v && v >= 0 ? v : throw new FormatException($"--clip-grad must be ≥ 0 (0 = no clipping), got {s}"));
+    public Option<double?> Ema { get; } = CliOptions.Value<double?>("--ema", "D",
+        "validate, keep best and export an exponential moving average of the weights with decay D (e.g. 0.9998; default: none)",
+        s => CliOptions.ParseNumber("--ema", s) is var v && v > 0 && v < 1 ? v : throw new FormatException($"--ema must be in (0, 1), got {s}"));
+    public Option<double> EmaTau { get; } = CliOptions.Number("--ema-tau", "N", "steps over which the EMA decay ramps up: D·(1 − exp(−step/N))", D.EmaTau);
     public Option<int> Seed { get; } = CliOptions.Int("--seed", "N", "random seed", D.Seed);
     public Option<int> Workers { get; } = TrainCliOptions.Workers(D.Workers);
     public Option<(double Min, double Max)?> ScaleJitter { get; } = CliOptions.Value<(double Min, double Max)?>("--scale-jitter", "MIN,MAX",
@@ -65,7 +70,7 @@ internal sealed class TrainOptionSet
     {
         ArgumentNullException.ThrowIfNull(command);
         foreach (var o in new Option[] { Data, Images, Split, Out, ValData, ValImages, ValSplit, Classes, DataCredit, Preset, Head, Epochs, Batch, ImageSize, Device, Resume, Lr,
-                     WarmupIters, Schedule, WarmupEpochs, HandoverAlignment, Accumulate, ClipGrad, Seed, Workers, ScaleJitter, FlipOnly, Mosaic, KeepEmpty, LogEvery, ValEvery, SaveEvery, Init, BackboneWeights, FrozenStages, BackboneNorm })
+                     HeadLrMult, WarmupIters, Schedule, WarmupEpochs, HandoverAlignment, Accumulate, ClipGrad, Ema, EmaTau, Seed, Workers, ScaleJitter, FlipOnly, Mosaic, KeepEmpty, LogEvery, ValEvery, SaveEvery, Init, BackboneWeights, FrozenStages, BackboneNorm })
             command.Options.Add(o);
     }
 
@@ -97,12 +102,15 @@ internal sealed class TrainOptionSet
             Device = parse.GetRequiredValue(Device),
             Resume = parse.GetValue(Resume),
             Lr = parse.GetValue(Lr),
+            HeadLrMult = parse.GetValue(HeadLrMult),
             WarmupIters = parse.GetValue(WarmupIters),
             Schedule = parse.GetRequiredValue(Schedule) == "cosine" ? ScheduleKind.Cosine : ScheduleKind.Step,
             WarmupEpochs = parse.GetValue(WarmupEpochs),
             HandoverAlignment = parse.GetValue(HandoverAlignment),
             Accumulate = parse.GetValue(Accumulate),
             ClipGrad = parse.GetValue(ClipGrad),
+            Ema = parse.GetValue(Ema),
+            EmaTau = parse.GetValue(EmaTau),
             Seed = parse.GetValue(Seed),
             Workers = parse.GetValue(Workers),
             MinScale = jitter?.Min ?? D.MinScale,

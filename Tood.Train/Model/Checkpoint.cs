@@ -11,7 +11,10 @@ namespace Tood.Train.Model;
 public sealed class CheckpointException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>What <see cref="Checkpoint.Load"/> returns. Dispose to free the model's native memory.</summary>
-public sealed record LoadedCheckpoint(ToodDetector Model, CheckpointMeta Meta, byte[]? OptimizerState) : IDisposable
+/// <param name="Model">The weights to evaluate and deploy (with <c>--ema</c>, the averaged ones).</param>
+/// <param name="TrainingState">With <c>--ema</c>, the optimizer's own weights (a state dict), which a resumed run
+/// continues from; null when they are <paramref name="Model"/>'s.</param>
+public sealed record LoadedCheckpoint(ToodDetector Model, CheckpointMeta Meta, byte[]? OptimizerState, byte[]? TrainingState = null) : IDisposable
 {
     public void Dispose() => Model.Dispose();
 }
@@ -20,13 +23,15 @@ public sealed record LoadedCheckpoint(ToodDetector Model, CheckpointMeta Meta, b
 /// One-file checkpoint, written atomically (<c>path.tmp</c>, flush to disk, rename over <c>path</c>).
 /// Layout (little endian): magic "TOODCKPT", int32 format version, int32 JSON length + UTF-8
 /// <see cref="CheckpointMeta"/>, int64 length + TorchSharp <c>Module.save</c> state dict, int64 length +
-/// optimizer state (0 = none, from <c>OptimizerHelper.save_state_dict</c>), end marker "TOODEND!".
+/// optimizer state (0 = none, from <c>OptimizerHelper.save_state_dict</c>), [version 2] int64 length + the training
+/// weights' state dict when they differ from the first (an EMA run's last.ckpt; 0 = none), end marker "TOODEND!".
+/// Version 1 files (no training-weights block) still load.
 /// </summary>
 public static class Checkpoint
 {
     private static readonly byte[] Magic = "TOODCKPT"u8.ToArray();
     private static readonly byte[] EndMarker = "TOODEND!"u8.ToArray();
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     internal static readonly JsonSerializerOptions Json = new()
     {
@@ -39,13 +44,13 @@ public static class Checkpoint
         Save(path, model, meta, optimizerState is null ? null : w => w.Write(optimizerState));
 
     /// <summary>Saves with the optimizer's state (<see cref="SerializeOptimizer"/>'s bytes) streamed into the file.</summary>
-    public static void Save(string path, ToodDetector model, CheckpointMeta meta, OptimizerHelper optimizer) =>
-        Save(path, model, meta, w => optimizer.save_state_dict(w));
+    public static void Save(string path, ToodDetector model, CheckpointMeta meta, OptimizerHelper optimizer, ToodDetector? training = null) =>
+        Save(path, model, meta, w => optimizer.save_state_dict(w), training);
 
     // The weights and the optimizer state are written straight into the file, each behind a length patched in
     // afterwards: no in-memory copy of either (an r50 model + momentum is ~0.25 GB, which buffered through
     // MemoryStreams cost up to 3× that in managed memory at every epoch end).
-    private static void Save(string path, ToodDetector model, CheckpointMeta meta, Action<BinaryWriter>? writeOptimizer)
+    private static void Save(string path, ToodDetector model, CheckpointMeta meta, Action<BinaryWriter>? writeOptimizer, ToodDetector? training = null)
     {
         if (meta.Model != model.Config)
             meta = meta with { Model = model.Config };
@@ -62,6 +67,7 @@ public static class Checkpoint
             w.Write(json);
             WriteBlock(w, writer => model.save(writer));
             WriteBlock(w, writeOptimizer);
+            WriteBlock(w, training is null ? null : writer => training.save(writer));
             w.Write(EndMarker);
             w.Flush();
             fs.Flush(flushToDisk: true);
@@ -88,24 +94,32 @@ public static class Checkpoint
     public static CheckpointMeta ReadMeta(string path)
     {
         using var r = Open(path, out var fileLength);
-        return ReadHeader(r, path, fileLength);
+        return ReadHeader(r, path, fileLength, out _);
     }
 
     /// <summary>Rebuilds the model from the stored config and loads the weights onto <paramref name="device"/>.</summary>
     public static LoadedCheckpoint Load(string path, Device? device = null)
     {
         using var r = Open(path, out var fileLength);
-        var meta = ReadHeader(r, path, fileLength);
+        var meta = ReadHeader(r, path, fileLength, out int version);
         var stateBytes = ReadBlock(r, path, fileLength, "model state");
         var opt = ReadBlock(r, path, fileLength, "optimizer state");
+        var training = version >= 2 ? ReadBlock(r, path, fileLength, "training weights") : [];
         var end = r.ReadBytes(EndMarker.Length);
         if (!end.AsSpan().SequenceEqual(EndMarker))
             throw new CheckpointException($"checkpoint '{path}' is truncated or corrupt (missing end marker)");
 
+        var model = ModelFromState(meta, stateBytes, path, device);
+        return new LoadedCheckpoint(model, meta, opt.Length == 0 ? null : opt, training.Length == 0 ? null : training);
+    }
+
+    /// <summary>A model of <paramref name="meta"/>'s architecture with the weights of a state dict block (eval mode).</summary>
+    public static ToodDetector ModelFromState(CheckpointMeta meta, byte[] state, string path, Device? device)
+    {
         var model = new ToodDetector(meta.Model);
         try
         {
-            using var ms = new MemoryStream(stateBytes);
+            using var ms = new MemoryStream(state);
             using var br = new BinaryReader(ms);
             model.load(br, strict: true);
             if (device is not null) model.to(device);
@@ -116,7 +130,7 @@ public static class Checkpoint
             throw new CheckpointException($"checkpoint '{path}': weights do not match preset '{meta.Model.Preset}' ({e.Message.Split('\n')[0]})", e);
         }
         model.eval();
-        return new LoadedCheckpoint(model, meta, opt.Length == 0 ? null : opt);
+        return model;
     }
 
     /// <summary>Convenience: the model only (eval mode).</summary>
@@ -146,16 +160,16 @@ public static class Checkpoint
         return new BinaryReader(fs, Encoding.UTF8, leaveOpen: false);
     }
 
-    private static CheckpointMeta ReadHeader(BinaryReader r, string path, long fileLength)
+    private static CheckpointMeta ReadHeader(BinaryReader r, string path, long fileLength, out int version)
     {
         var magic = r.ReadBytes(Magic.Length);
         if (!magic.AsSpan().SequenceEqual(Magic))
             throw new CheckpointException($"'{path}' is not a Tood checkpoint (bad magic)");
         if (r.BaseStream.Length - r.BaseStream.Position < 8)
             throw new CheckpointException($"checkpoint '{path}' is truncated (header)");
-        int version = r.ReadInt32();
-        if (version != FormatVersion)
-            throw new CheckpointException($"checkpoint '{path}' has format version {version}, this build reads {FormatVersion}");
+        version = r.ReadInt32();
+        if (version is < 1 or > FormatVersion)
+            throw new CheckpointException($"checkpoint '{path}' has format version {version}, this build reads 1 to {FormatVersion}");
         int jsonLength = r.ReadInt32();
         if (jsonLength < 0 || jsonLength > fileLength - r.BaseStream.Position)
             throw new CheckpointException($"checkpoint '{path}' is truncated (metadata)");

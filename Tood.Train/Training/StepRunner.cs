@@ -21,9 +21,15 @@ namespace Tood.Train.Training;
 /// </list>
 /// Anchors in each image's padding are invalid (<see cref="Priors.ValidMask"/>).
 /// </summary>
-internal sealed class StepRunner(ToodDetector model, ToodLoss criterion, IReadOnlyList<Parameter> parameters,
-    SGD optimizer, Device device, double? clipGrad) : IDisposable
+internal sealed class StepRunner(ToodDetector model, ToodLoss criterion, OptimizerGroups groups, Device device, double? clipGrad) : IDisposable
 {
+    private readonly IReadOnlyList<Parameter> parameters = groups.Parameters;
+    private readonly SGD optimizer = groups.Optimizer;
+
+    /// <summary>One parameter group at the scheduled rate.</summary>
+    public StepRunner(ToodDetector model, ToodLoss criterion, IReadOnlyList<Parameter> parameters, SGD optimizer, Device device, double? clipGrad)
+        : this(model, criterion, new OptimizerGroups(optimizer, parameters, [1.0]), device, clipGrad) { }
+
     private readonly List<BatchAssignment> _warm = [];
     private Tensor? _divisors, _sums, _terms, _alignment;
     private AssignMode _mode;
@@ -135,7 +141,8 @@ internal sealed class StepRunner(ToodDetector model, ToodLoss criterion, IReadOn
                 terms = terms / divisor;
             }
             BeforeStep?.Invoke(parameters);
-            foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+            int i = 0;
+            foreach (var g in optimizer.ParamGroups) g.LearningRate = lr * groups.LrScales[i++];
             if (clipGrad is { } clip) GradClip.ClipNorm(parameters, clip);
             optimizer.step();
             // Free the gradients (PyTorch's zero_grad(set_to_none=True)): they are not held through the next

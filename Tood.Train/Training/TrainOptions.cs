@@ -43,6 +43,9 @@ public sealed record TrainOptions
     public string Device { get; init; } = "auto";
     public bool Resume { get; init; }
     public double Lr { get; init; } = 0.01;
+    /// <summary>Learning rate of the neck and head as a multiple of <see cref="Lr"/> (the backbone trains at <see cref="Lr"/>);
+    /// 1 = one rate for all, the paper's.</summary>
+    public double HeadLrMult { get; init; } = 1;
     public double Momentum { get; init; } = 0.9;
     public double WeightDecay { get; init; } = 1e-4;
     public int WarmupIters { get; init; } = 500;
@@ -58,6 +61,10 @@ public sealed record TrainOptions
     public int Accumulate { get; init; } = 1;
     /// <summary>Max global gradient norm; 0 = no clipping; null = the preset's, <see cref="EffectiveClipGrad"/>.</summary>
     public double? ClipGrad { get; init; }
+    /// <summary>EMA of the weights for validation, best.ckpt and export (<see cref="WeightEma"/>): the decay D; null = none.</summary>
+    public double? Ema { get; init; }
+    /// <summary>Steps over which the EMA decay ramps up to <see cref="Ema"/> (d_k = D·(1 − exp(−k/τ))).</summary>
+    public double EmaTau { get; init; } = 2000;
     public int Seed { get; init; }
     public int Workers { get; init; } = Math.Max(1, Environment.ProcessorCount - 1);
     /// <summary>Horizontal flip only, no scale jitter (spec §5); null = the preset's recipe, <see cref="EffectiveAugment"/>.</summary>
@@ -108,6 +115,9 @@ public sealed record TrainOptions
         Check(WarmupEpochs >= 0, $"--warmup-epochs must be ≥ 0, got {WarmupEpochs}");
         Check(HandoverAlignment is >= 0 and <= 1, $"--handover-alignment must be in [0,1], got {HandoverAlignment}");
         Check(Accumulate >= 1, $"--accumulate must be ≥ 1, got {Accumulate}");
+        Check(Ema is null || Ema is > 0 and < 1, $"--ema must be in (0, 1), got {Ema}");
+        Check(EmaTau > 0, $"--ema-tau must be > 0, got {EmaTau}");
+        Check(HeadLrMult > 0, $"--head-lr-mult must be > 0, got {HeadLrMult}");
         Check(ClipGrad is null || ClipGrad >= 0, $"--clip-grad must be ≥ 0 (0 = no clipping), got {ClipGrad}");
         Check(Workers >= 1, $"--workers must be ≥ 1, got {Workers}");
         Check(MinScale > 0 && MaxScale >= MinScale, $"--scale-jitter must be MIN,MAX with 0 < MIN ≤ MAX");

@@ -29,6 +29,11 @@ internal sealed class TrainRun : IDisposable
     public MetricsLog Metrics { get; }
     public StepRunner Runner { get; }
     public Handover Handover { get; }
+    /// <summary>The weight average (<c>--ema</c>), or null.</summary>
+    public WeightEma? Ema { get; }
+
+    /// <summary>The weights validation, best.ckpt and export use: the average with <c>--ema</c>, else the trained ones.</summary>
+    public ToodDetector Evaluated => Ema?.Model ?? Model;
 
     /// <summary>The first epoch of this run and the batch within it to start at (a mid-epoch checkpoint resumes at its next batch).</summary>
     public int StartEpoch { get; }
@@ -60,12 +65,22 @@ internal sealed class TrainRun : IDisposable
 
         torch.manual_seed(o.Seed);
         var model = resumed is null ? NewModel(o, map, device, log) : ResumedModel(o, resumed, map, lastPath);
-        // The model's ownership moves to the run (the checkpoint is not disposed).
-        return new TrainRun(o, device, lastPath, resumed?.Meta, resumed?.OptimizerState, train, val, model, log);
+        // An EMA run's last.ckpt holds the average as its model and the trained weights beside it: training goes on
+        // from the latter. The models' ownership moves to the run (the checkpoint is not disposed).
+        ToodDetector? average = null;
+        if (resumed?.TrainingState is { } trainingState)
+            (average, model) = (model, Checkpoint.ModelFromState(resumed.Meta, trainingState, lastPath, device));
+        if (o.Ema is null && average is not null)
+        {
+            log.WriteLine("resume: the checkpoint's weight average is dropped (no --ema); training continues from its trained weights");
+            average.Dispose();
+            average = null;
+        }
+        return new TrainRun(o, device, lastPath, resumed?.Meta, resumed?.OptimizerState, train, val, model, average, log);
     }
 
     private TrainRun(TrainOptions o, Device device, string lastPath, CheckpointMeta? resumed, byte[]? optimizerState,
-        CocoDetectionDataset train, CocoDetectionDataset? val, ToodDetector model, TextWriter log)
+        CocoDetectionDataset train, CocoDetectionDataset? val, ToodDetector model, ToodDetector? average, TextWriter log)
     {
         (Options, Device, LastPath, Train, Val, Model) = (o, device, lastPath, train, val, model);
         BestPath = Path.Combine(o.RunDir, Trainer.BestName);
@@ -73,8 +88,8 @@ internal sealed class TrainRun : IDisposable
         try
         {
             model.train();
-            var parameters = model.parameters().Where(p => p.requires_grad).ToList();
-            Optimizer = torch.optim.SGD(parameters, o.Lr, o.Momentum, 0, o.WeightDecay, false);
+            var groups = OptimizerGroups.Create(model, o);
+            Optimizer = groups.Optimizer;
             if (optimizerState is not null) Checkpoint.RestoreOptimizer(Optimizer, optimizerState);
 
             var size = o.EffectiveImageSize;
@@ -89,13 +104,16 @@ internal sealed class TrainRun : IDisposable
 
             Interactive = !Console.IsErrorRedirected && ReferenceEquals(log, Console.Error);
             TotalTimer = Stopwatch.StartNew();
-            Runner = new StepRunner(model, criterion, parameters, Optimizer, device, o.EffectiveClipGrad);
+            Runner = new StepRunner(model, criterion, groups, device, o.EffectiveClipGrad);
             Handover = new Handover(o.WarmupEpochs, o.HandoverAlignment, resumed?.TalFromEpoch, o.Epochs);
+            if (o.Ema is { } decay)
+                Ema = average is null ? WeightEma.StartingAt(model, decay, o.EmaTau, device) : new WeightEma(model, average, decay, o.EmaTau);
         }
         catch
         {
             Optimizer?.Dispose();
             model.Dispose();
+            average?.Dispose();
             throw;
         }
     }
@@ -157,6 +175,7 @@ internal sealed class TrainRun : IDisposable
             {
                 ["seed"] = o.Seed.ToString(inv),
                 ["lr"] = o.Lr.ToString("R", inv),
+                ["head_lr_mult"] = o.HeadLrMult.ToString("R", inv),
                 ["schedule"] = o.Schedule.ToString().ToLowerInvariant(),
                 ["warmup_iters"] = o.WarmupIters.ToString(inv),
                 ["warmup_epochs"] = o.WarmupEpochs.ToString(inv),
@@ -166,6 +185,7 @@ internal sealed class TrainRun : IDisposable
                 ["batch"] = o.BatchSize.ToString(inv),
                 ["accumulate"] = o.Accumulate.ToString(inv),
                 ["clip_grad"] = o.EffectiveClipGrad?.ToString("R", inv) ?? "none",
+                ["ema"] = o.Ema is { } ema ? string.Create(inv, $"{ema:R}, tau {o.EmaTau:R}") : "none",
                 ["scale_jitter"] = o.EffectiveAugment is { MinScale: 1, MaxScale: 1 } ? "none (flip only)" : string.Create(inv, $"{o.EffectiveAugment.MinScale},{o.EffectiveAugment.MaxScale}"),
                 ["mosaic"] = o.Mosaic.ToString("R", inv),
                 ["keep_empty"] = o.KeepEmpty ? "true" : "false",
@@ -174,8 +194,12 @@ internal sealed class TrainRun : IDisposable
         };
     }
 
+    /// <summary>RUNDIR/last.ckpt: the evaluated weights, the optimizer and (with --ema) the trained weights to resume from.</summary>
+    public void SaveLast(CheckpointMeta meta) => Checkpoint.Save(LastPath, Evaluated, meta, Optimizer, Ema is null ? null : Model);
+
     public void Dispose()
     {
+        Ema?.Dispose();
         Runner.Dispose();
         Optimizer.Dispose();
         Model.Dispose();

@@ -18,8 +18,8 @@ public sealed partial class Trainer
         if (isBest) run.Best = ap;
 
         var meta = run.Meta(state.Epoch + 1);
-        Checkpoint.Save(run.LastPath, run.Model, meta, run.Optimizer);
-        if (isBest) Checkpoint.Save(run.BestPath, run.Model, meta);
+        run.SaveLast(meta);
+        if (isBest) Checkpoint.Save(run.BestPath, run.Evaluated, meta);
 
         double seconds = state.Seconds;
         var row = new EpochMetrics(state.Epoch, run.Step, state.ModeName, state.Lr,
@@ -52,7 +52,7 @@ public sealed partial class Trainer
     {
         var o = Options;
         if (run.Val is null || !((epoch + 1) % o.ValEvery == 0 || epoch + 1 == o.Epochs)) return (null, null);
-        var (stats, _) = await Validator.EvaluateAsync(run.Model, run.Val, o.EffectiveImageSize, run.Device, o.BatchSize, o.Workers, ct: ct);
+        var (stats, _) = await Validator.EvaluateAsync(run.Evaluated, run.Val, o.EffectiveImageSize, run.Device, o.BatchSize, o.Workers, ct: ct);
         run.Model.train();
         _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {epoch + 1}: val AP {stats.AP:F4} AP50 {stats.AP50:F4} AP75 {stats.AP75:F4}"));
         return (stats.AP, stats.AP50);

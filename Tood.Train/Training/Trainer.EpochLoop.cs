@@ -75,8 +75,9 @@ public sealed partial class Trainer
         state.Lr = run.Schedule.At(run.Step, state.Epoch);
         run.Runner.EndGroup(state.Lr, state.Monitor);
         run.Step++;
+        run.Ema?.Update(run.Step);
         if (Options.SaveEvery is { } every && run.Step % every == 0 && state.Iteration < run.Groups.Batches)
-            Checkpoint.Save(run.LastPath, run.Model, run.Meta(state.Epoch) with { EpochIterations = state.Iteration }, run.Optimizer);
+            run.SaveLast(run.Meta(state.Epoch) with { EpochIterations = state.Iteration });
         double seconds = Seconds(Stopwatch.GetTimestamp() - t0);
         if (run.Interactive || state.LogDue)
         {
