@@ -15,9 +15,9 @@ namespace Tood.Tests.Training;
 /// (<see cref="Handover"/>) — fits 8 real coco128 photos of people (one person each) from the packaged ImageNet
 /// ResNet-18, as a user would run it: r18mlnet, 320 px, batch 8 (one step per epoch), lr 0.01 cosine. Before the
 /// hand-over rule, TAL started after 4 steps and AP on these photos was 0.035 (AP75 0.000) at step 50 with no sign of
-/// rising. Measured (seed 0, BENCHMARKS §15): with one libtorch thread TAL from step 84, then AP 0.778 / AP50 1.000 /
-/// AP75 0.871 at step 200 — the same AP75 as ATSS throughout; with two threads (other summation order) TAL from step
-/// 118 and 0.777 / 0.972 / 0.752. The bars hold both; AP75 ≈ 1 needs more than 200 steps with either assigner.
+/// rising. Measured over 300 steps (seed 0, BENCHMARKS §15): with one libtorch thread TAL from step 96, then AP 0.895 /
+/// AP50 1.000 / AP75 0.986; with two threads (other summation order; this test) TAL from step 105 and 0.897 / 1.000 /
+/// 0.871. After 200 steps AP was still 0.78 and AP75 0.87 / 0.75: the last 100 steps are where the boxes tighten.
 /// </summary>
 [Collection(Model.TorchRngCollection.Name)]
 public class RealPhotoOverfitTests(ITestOutputHelper log)
@@ -25,7 +25,7 @@ public class RealPhotoOverfitTests(ITestOutputHelper log)
     public static readonly string[] Photos =
         ["000000000036", "000000000086", "000000000127", "000000000151", "000000000294", "000000000322", "000000000326", "000000000370"];
 
-    public const int Steps = 200;
+    public const int Steps = 300;
 
     /// <summary>Copies the 8 photos and their labels into a YOLO dataset whose train and val are the same images.</summary>
     public static string MakeDataset(TempDir dir)
@@ -70,7 +70,8 @@ public class RealPhotoOverfitTests(ITestOutputHelper log)
         Assert.NotNull(handover);                                     // TAL did take over
         Assert.True(result.Metrics[^1].Mode == "tal", "the last epoch trained with TAL");
         Assert.True(stats.AP50 >= 0.95, $"AP50 {stats.AP50:F3} on the training photos");
-        Assert.True(stats.AP75 >= 0.7, $"AP75 {stats.AP75:F3} on the training photos");
+        Assert.True(stats.AP75 >= 0.85, $"AP75 {stats.AP75:F3} on the training photos");
+        Assert.True(stats.AP >= 0.85, $"AP {stats.AP:F3} on the training photos");
     }
 
     /// <summary>
