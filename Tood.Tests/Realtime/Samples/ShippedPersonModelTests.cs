@@ -21,7 +21,7 @@ public class ShippedPersonModelTests(ITestOutputHelper output)
 
     /// <summary>COCO AP50 and AP (IoU .50:.95) of the shipped files on coco128 val2017 persons as <c>tood-live val</c>
     /// measures them (BENCHMARKS.md §15); the test prints what it measured. The int8 file must stay this close too.</summary>
-    private const double ExpectedAp50 = 0.373, ExpectedAp = 0.168;
+    private const double ExpectedAp50 = 0.363, ExpectedAp = 0.165;
 
     /// <summary>
     /// The relative band around <see cref="ExpectedAp50"/> and <see cref="ExpectedAp"/>. The file keeps weights and
