@@ -91,7 +91,7 @@ fi
 stage continued --init "$START" --epochs 3 --imgsz 320 --lr 0.01 --warmup-iters 50 --warmup-epochs 3 --workers 1 --save-every 50
 stage mosaic --init "$WORK/continued/last.ckpt" --epochs 2 --imgsz 512 --mosaic 0.5 --lr 0.005 --warmup-iters 50 --warmup-epochs 2 \
     --workers 2 --save-every 25
-# Stages 4 and 5 see coco128 train2017 six times (once in COMMON, five more here) and its person-free photos.
+# Stages 4 to 6 see coco128 train2017 six times (once in COMMON, five more here) and its person-free photos.
 COCO6=(--data "$COCO" --data "$COCO" --data "$COCO" --data "$COCO" --data "$COCO" --keep-empty)
 stage coco --init "$WORK/mosaic/last.ckpt" "${COCO6[@]}" \
     --epochs 1 --imgsz 512 --mosaic 0.5 --lr 0.005 --warmup-iters 30 --warmup-epochs 1 --workers 2 --save-every 25
